@@ -1,0 +1,57 @@
+"""The letter record: what every reader produces and the indexer consumes."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One parliamentary document, as read from one file.
+
+    Anything that cannot be read from the document is None (or an empty
+    tuple): never a guess presented as fact. ``topic_source`` says where the
+    topics came from (``metadata``, ``sidecar``, ``dossier``, ``model``), so
+    inferred topics can be shown as such.
+    """
+
+    id: str
+    source: str
+    body: str
+    title: str | None = None
+    kamerstuk: str | None = None       # "kst-33694-45"
+    dossier: str | None = None         # "33694", "21501-21", "34300-X"
+    ondernummer: str | None = None     # "45"
+    vergaderjaar: str | None = None    # "2018-2019"
+    date: str | None = None            # ISO "2019-05-13"
+    year: int | None = None
+    doc_type: str | None = None        # "Brief regering", "Motie", ...
+    dossier_title: str | None = None
+    sender: str | None = None          # "Minister van Buitenlandse Zaken"
+    ministry: str | None = None        # "Buitenlandse Zaken"
+    chamber: str | None = None         # "Tweede Kamer", "Eerste Kamer"
+    topics: tuple[str, ...] = ()       # top-level themes: "Zorg en gezondheid"
+    subtopics: tuple[str, ...] = ()    # "Zorg en gezondheid | Organisatie en beleid"
+    topic_source: str | None = None
+    references: tuple[str, ...] = ()   # other Kamerstukken cited, "kst-33783-41"
+    format: str | None = None          # "koop-xml", "koop-html", "text", "markdown"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for name in ("topics", "subtopics", "references"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Letter":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("topics", "subtopics", "references"):
+            if name in values:
+                values[name] = tuple(values[name] or ())
+        return cls(**values)
+
+    def with_changes(self, **changes) -> "Letter":
+        return replace(self, **changes)
+
+
+LIST_FIELDS = ("topics", "subtopics", "references")
