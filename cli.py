@@ -1,0 +1,254 @@
+"""kamerzoek on the command line: index letters, search them, show one.
+
+The commands only parse options, call the `index` and `search` APIs and
+present what comes back; errors become Dutch messages, never tracebacks.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from corpus.errors import CorpusError
+from index.store import IndexStoreError
+from search import LetterNotFound, SearchError, SearchRequest, Searcher
+from search.display import FACET_LABELS, citation, dutch_date
+from search.snippets import plain
+
+DEFAULT_INDEX = "kamerzoek-index"
+
+
+class Context:
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+
+    def searcher(self) -> Searcher:
+        try:
+            return Searcher(self.index_dir)
+        except IndexStoreError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.help_option("-h", "--help", help="Toon deze hulp en stop.")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_INDEX, show_default=True, envvar="KAMERZOEK_INDEX",
+              help="Map van de index (of omgevingsvariabele KAMERZOEK_INDEX).")
+@click.version_option(package_name="kamerzoek", message="kamerzoek %(version)s",
+                      help="Toon het versienummer en stop.")
+@click.pass_context
+def main(ctx, index_dir):
+    """Doorzoek Kamerbrieven en andere Kamerstukken: met Nederlandse
+    woordstammen, gemarkeerde fragmenten en tellingen per jaar, dossier en
+    onderwerp."""
+    ctx.obj = Context(index_dir)
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Bouw de index helemaal opnieuw op.")
+@click.option("--procs", type=click.IntRange(1, 64), default=None,
+              help="Aantal processen (standaard: alle kernen, maximaal 2).")
+@pass_context
+def index_command(obj: Context, paths, rebuild, procs):
+    """Bouw of werk de index bij met de brieven in PATHS (mappen of bestanden).
+
+    Ongewijzigde bestanden worden overgeslagen, gewijzigde vervangen en
+    verdwenen bestanden verwijderd. Een bestand dat niet gelezen kan worden,
+    wordt gemeld; de rest gaat door.
+    """
+    from index.builder import build_index
+
+    progress = _ProgressBars()
+    try:
+        report = build_index(list(paths), obj.index_dir, rebuild=rebuild, procs=procs,
+                             progress=progress)
+    except (CorpusError, IndexStoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        progress.close()
+    for problem in report.failed:
+        click.secho(f"mislukt: {problem.path}: {problem.reason}", fg="red", err=True)
+    skipped = len(report.skipped)
+    click.echo(
+        f"Klaar in {report.seconds:.1f} s: {report.added} toegevoegd, {report.updated} "
+        f"bijgewerkt, {report.removed} verwijderd, {report.unchanged} ongewijzigd, "
+        f"{len(report.failed)} mislukt, {skipped} overgeslagen. "
+        f"De index bevat {report.letters} documenten ({obj.index_dir}).")
+    if skipped:
+        click.echo("Overgeslagen (geen brief of dubbel): "
+                   + "; ".join(f"{Path(p.path).name}: {p.reason}" for p in report.skipped[:5])
+                   + (" …" if skipped > 5 else ""))
+    if report.failed:
+        sys.exit(1)
+
+
+class _ProgressBars:
+    LABELS = {"lezen": "Bestanden lezen", "onderwerpen": "Onderwerpen bepalen",
+              "schrijven": "Index schrijven"}
+
+    def __init__(self):
+        self.stage, self.bar, self.done = None, None, 0
+
+    def __call__(self, stage: str, done: int, total: int):
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(stage, stage),
+                                         file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--year", "years", multiple=True, help="Jaar of jaren, bijv. 2019 of 2015..2020.")
+@click.option("--dossier", "dossiers", multiple=True, help="Dossiernummer, bijv. 33694.")
+@click.option("--topic", "topics", multiple=True, help="Onderwerp, bijv. 'Zorg en gezondheid'.")
+@click.option("--type", "doc_types", multiple=True, help="Soort document, bijv. 'Brief regering'.")
+@click.option("--sender", "senders", multiple=True, help="Afzender, exact zoals in de facetten.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]),
+              default="relevance", show_default=True, help="Sorteer op relevantie of datum.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Aantal resultaten per pagina.")
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON (zelfde vorm als de web-API).")
+@pass_context
+def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sort, limit,
+           page, as_json):
+    """Zoek in de index. Voorbeelden:
+
+    \b
+      kamerzoek search autonome wapens
+      kamerzoek search '"betekenisvolle menselijke controle"' --year 2019
+      kamerzoek search drones -politie jaar:2015..2020
+      kamerzoek search "33 694, nr. 45"
+    """
+    request = SearchRequest(
+        query=" ".join(query), sort=sort, page=page, per_page=limit,
+        filters={k: tuple(v) for k, v in {"year": years, "dossier": dossiers, "topic": topics,
+                                          "doc_type": doc_types, "sender": senders}.items() if v})
+    with obj.searcher() as searcher:
+        try:
+            response = searcher.search(request)
+        except SearchError as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_response(response)
+
+
+def _print_response(response):
+    shown = f' voor "{response.query}"' if response.query else ""
+    click.echo(f"{response.total} documenten gevonden{shown} ({response.took_ms:.0f} ms)"
+               + (f", pagina {response.page} van {response.pages}" if response.pages > 1 else ""))
+    first = (response.page - 1) * response.per_page
+    for number, hit in enumerate(response.hits, first + 1):
+        click.echo()
+        where = " · ".join(filter(None, [citation(hit.kamerstuk), dutch_date(hit.date),
+                                         hit.doc_type]))
+        click.echo(click.style(f"{number:>3}. ", bold=True) + click.style(where, fg="cyan"))
+        click.echo("     " + click.style(hit.title or "(zonder titel)", bold=True))
+        extra = " · ".join(filter(None, [hit.sender, ", ".join(hit.topics)]))
+        if extra:
+            click.echo("     " + extra)
+        for snippet in hit.snippets:
+            click.echo("     … " + _terminal_snippet(snippet) + " …")
+        click.echo(click.style(f"     {hit.id}", dim=True))
+    if response.facets and response.total:
+        click.echo()
+        for name, counts in response.facets.items():
+            values = " · ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
+            click.echo(click.style(f"{FACET_LABELS.get(name, name)}: ", bold=True) + values)
+
+
+def _terminal_snippet(snippet: str) -> str:
+    """Matches in bold yellow on a terminal, in [brackets] in a pipe or file."""
+    if click.get_text_stream("stdout").isatty():
+        return plain(snippet, "\x1b[1;33m", "\x1b[0m")
+    return plain(snippet, "[", "]")
+
+
+@main.command()
+@click.argument("letter_id")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@pass_context
+def show(obj: Context, letter_id, as_json):
+    """Toon één document met al zijn gegevens, bijv. kst-33694-45."""
+    with obj.searcher() as searcher:
+        try:
+            letter = searcher.get(letter_id)
+        except LetterNotFound as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(letter.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = [("Id", letter.id), ("Kamerstuk", citation(letter.kamerstuk)),
+            ("Titel", letter.title), ("Datum", dutch_date(letter.date) if letter.date else None),
+            ("Vergaderjaar", letter.vergaderjaar), ("Soort", letter.doc_type),
+            ("Dossier", " – ".join(filter(None, [letter.dossier, letter.dossier_title]))),
+            ("Afzender", letter.sender), ("Ministerie", letter.ministry),
+            ("Kamer", letter.chamber),
+            ("Onderwerp", ", ".join(letter.topics) + (
+                f" (afgeleid: {letter.topic_source})" if letter.topic_source in ("dossier", "model")
+                else "") if letter.topics else None),
+            ("Verwijst naar", ", ".join(letter.references)), ("Bron", letter.source)]
+    for label, value in rows:
+        click.echo(f"{label + ':':<14} {value if value else 'onbekend'}")
+    click.echo()
+    click.echo(letter.body)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@pass_context
+def stats(obj: Context, as_json):
+    """Toon hoeveel documenten de index bevat, per jaar, onderwerp en soort."""
+    with obj.searcher() as searcher:
+        info = searcher.stats()
+    if as_json:
+        click.echo(json.dumps(info.__dict__, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Index: {info.index_dir}")
+    click.echo(f"Documenten: {info.letters}")
+    analysis = info.manifest.get("analysis", {})
+    click.echo(f"Analyse: {analysis.get('stemmer')} (snowballstemmer "
+               f"{analysis.get('snowballstemmer')}, PyStemmer {analysis.get('PyStemmer')})")
+    click.echo(f"Bijgewerkt: {info.manifest.get('updated') or info.manifest.get('created')}")
+    for name, counts in info.facets.items():
+        click.echo()
+        click.echo(click.style(FACET_LABELS.get(name, name), bold=True))
+        items = list(counts.items())
+        if name in ("year", "vergaderjaar"):
+            items.sort()
+        for value, count in items[:40]:
+            click.echo(f"  {value:<40} {count:>7}")
+        if len(items) > 40:
+            click.echo(f"  … en nog {len(items) - 40} waarden")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Uitvoerbestand (standaard: standaarduitvoer).")
+@pass_context
+def export(obj: Context, output):
+    """Schrijf elk document als één regel JSON (JSON Lines), voor andere tools."""
+    with obj.searcher() as searcher:
+        for letter in searcher.letters():
+            output.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Files on disk -> Letter records: discovery, decoding, format dispatch and
+sidecar metadata."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .errors import NotALetter, ReadError
+from .html_reader import parse_html_letter
+from .letter import LIST_FIELDS, Letter
+from .xml_reader import parse_xml_letter
+
+LETTER_SUFFIXES = {".xml": "xml", ".html": "html", ".htm": "html",
+                   ".txt": "text", ".md": "markdown", ".markdown": "markdown"}
+# Larger files are not letters; reading them would only stall the build.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# Names that are metadata beside a document, never a document themselves.
+_METADATA_NAMES = {"metadata.xml", "metadata_owms.xml"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file that may hold a letter, with the hash that says if it changed."""
+    path: Path
+    digest: str
+
+
+def discover(paths: list[str | Path]) -> Iterator[Path]:
+    """Every candidate letter file below ``paths``, sorted, each once.
+
+    Raises ReadError for a path that does not exist. Symlinked directories are
+    not followed, so a symlink loop cannot trap the walk.
+    """
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ReadError(str(given), "bestaat niet")
+        if path.is_file():
+            candidates = [path]
+        else:
+            candidates = sorted(_walk(path))
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                yield resolved
+
+
+def is_candidate(path: Path) -> bool:
+    return (path.suffix.lower() in LETTER_SUFFIXES
+            and not path.name.startswith(".")
+            and path.name.lower() not in _METADATA_NAMES)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            path = Path(folder, name)
+            if is_candidate(path):
+                yield path
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def fingerprint(path: Path) -> SourceFile:
+    """Hash the file and its sidecar: a change to either re-indexes it."""
+    digest = hashlib.sha1()
+    digest.update(_read_bytes(path))
+    sidecar = sidecar_path(path)
+    if sidecar:
+        digest.update(b"\0sidecar\0")
+        digest.update(_read_bytes(sidecar))
+    return SourceFile(path, digest.hexdigest())
+
+
+def read_letter(path: Path) -> Letter:
+    """Read one file into a Letter; ReadError (or NotALetter) says why not."""
+    source = str(path)
+    kind = LETTER_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise NotALetter(source, f"bestandstype {path.suffix or '(geen)'} wordt niet gelezen")
+    data = _read_bytes(path)
+    if not data.strip():
+        raise ReadError(source, "het bestand is leeg")
+    fallback = fallback_id(path)
+    if kind == "xml":
+        letter = parse_xml_letter(data, source=source, fallback_id=fallback, path=path)
+    elif kind == "html":
+        letter = parse_html_letter(decode(data, source), source=source, fallback_id=fallback)
+    else:
+        from .text_reader import parse_text_letter
+        letter = parse_text_letter(decode(data, source), source=source,
+                                   fallback_id=fallback, markdown=kind == "markdown")
+    sidecar = sidecar_path(path)
+    return apply_sidecar(letter, sidecar) if sidecar else letter
+
+
+def decode(data: bytes, source: str) -> str:
+    """Text of a file: UTF-8 when it is, else Windows-1252 / Latin-1 (older
+    Dutch government files), never silently garbled."""
+    if b"\0" in data[:8192]:
+        raise ReadError(source, "binair bestand, geen tekst")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def fallback_id(path: Path) -> str:
+    """A stable id for a letter without a Kamerstuk number: readable name plus
+    a short hash of the full path, so two `brief.txt` files never collide."""
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "document"
+    tag = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    return f"{stem}-{tag}"
+
+
+_SIDECAR_FIELDS = {
+    "title": str, "kamerstuk": str, "dossier": str, "ondernummer": str,
+    "vergaderjaar": str, "date": str, "year": int, "doc_type": str,
+    "dossier_title": str, "sender": str, "ministry": str, "chamber": str,
+    "topics": list, "subtopics": list, "references": list, "id": str,
+}
+
+
+def apply_sidecar(letter: Letter, sidecar: Path) -> Letter:
+    """Metadata from ``NAME.json`` beside the file overrides what was read."""
+    source = str(sidecar)
+    try:
+        data = json.loads(decode(_read_bytes(sidecar), source))
+    except json.JSONDecodeError as exc:
+        raise ReadError(source, f"ongeldige JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ReadError(source, "verwacht een JSON-object met metadatavelden")
+    changes = {}
+    for key, value in data.items():
+        expected = _SIDECAR_FIELDS.get(key)
+        if expected is None:
+            raise ReadError(source, f"onbekend veld '{key}' (toegestaan: {', '.join(sorted(_SIDECAR_FIELDS))})")
+        if value is not None and not isinstance(value, expected):
+            raise ReadError(source, f"veld '{key}' moet een {_TYPE_NAMES[expected]} zijn")
+        if key in LIST_FIELDS:
+            if not all(isinstance(v, str) for v in value or ()):
+                raise ReadError(source, f"veld '{key}' moet een lijst van teksten zijn")
+            value = tuple(value or ())
+        changes[key] = value
+    if "date" in changes and changes["date"]:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", changes["date"]):
+            raise ReadError(source, "veld 'date' moet de vorm JJJJ-MM-DD hebben")
+        changes.setdefault("year", int(changes["date"][:4]))
+    if "topics" in changes:
+        changes["topic_source"] = "sidecar" if changes["topics"] else None
+    if "kamerstuk" in changes and "id" not in changes and changes["kamerstuk"]:
+        changes["id"] = changes["kamerstuk"]
+    return letter.with_changes(**changes)
+
+
+_TYPE_NAMES = {str: "tekst", int: "geheel getal", list: "lijst"}
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ReadError(str(path), f"te groot ({size // (1024 * 1024)} MB; maximaal "
+                                       f"{MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        return path.read_bytes()
+    except PermissionError:
+        raise ReadError(str(path), "geen leesrechten") from None
+    except IsADirectoryError:
+        raise ReadError(str(path), "is een map, geen bestand") from None
+    except OSError as exc:
+        raise ReadError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None

@@ -1,0 +1,257 @@
+"""Build or update the index from folders of letters.
+
+Unchanged files (same content hash) are skipped, changed ones replaced,
+vanished ones removed. A file that fails is reported and the run goes on; if
+an earlier version of it was indexed, that version is kept (nothing already
+indexed is ever lost). A first build or a rebuild is written to a fresh
+folder beside the index and swapped in only when complete, so a killed build
+leaves the previous index as it was.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from corpus.errors import NotALetter, ReadError
+from corpus.files import discover, fingerprint, read_letter
+from corpus.letter import Letter
+
+from . import store
+from .schema import letter_from_stored, to_document
+from .topics import TopicModel, assign_topics
+
+TOPIC_MODEL = "topics.json"
+# When two files hold the same document (the XML and the HTML of one
+# Kamerstuk), the richer format wins.
+FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    letters: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    id: str
+    digest: str
+    format: str | None
+
+
+def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool = False,
+                procs: int | None = None, progress: Progress | None = None) -> BuildReport:
+    started = time.monotonic()
+    index_dir = Path(index_dir)
+    procs = procs or min(2, os.cpu_count() or 1)
+    progress = progress or (lambda stage, done, total: None)
+    report = BuildReport()
+
+    files = list(discover(paths))
+    fresh = rebuild or not store.exists(index_dir)
+    existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
+    roots = [Path(p).resolve() for p in paths]
+
+    parsed: dict[str, tuple[str, Letter]] = {}
+    for kind, path, payload in _read_all(files, existing, procs, progress):
+        if kind == "unchanged":
+            report.unchanged += 1
+        elif kind == "letter":
+            parsed[path] = payload
+        elif kind == "skipped":
+            report.skipped.append(Problem(path, payload))
+        else:
+            report.failed.append(Problem(path, payload))
+
+    seen = {str(f) for f in files}
+    vanished = [s for s in existing if s not in seen and _under(s, roots)]
+    winners, duplicates = _resolve_duplicates(parsed, existing, vanished)
+    report.skipped.extend(duplicates)
+
+    progress("onderwerpen", 0, 1)
+    model = TopicModel() if fresh else _load_model(index_dir)
+    replaced = [s for s in parsed if s in existing] + vanished
+    if not fresh:
+        _unlearn(index_dir, model, [existing[s].id for s in replaced])
+    letters = [letter for _, letter in winners.values()]
+    for letter in letters:
+        if letter.topic_source in ("metadata", "sidecar"):
+            model.add(letter)
+    letters = assign_topics(letters, model)
+    progress("onderwerpen", 1, 1)
+
+    to_write = {letter.source: (winners[letter.source][0], letter) for letter in letters}
+    report.added = sum(1 for s in to_write if s not in existing)
+    report.updated = sum(1 for s in to_write if s in existing)
+    report.removed = len(vanished) + sum(1 for s in parsed if s in existing and s not in to_write)
+    if fresh:
+        _write_fresh(index_dir, to_write, model, procs, progress)
+    elif to_write or vanished or report.removed:
+        _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
+            s for s in to_write if s in existing], model, progress)
+    report.letters = count_letters(index_dir)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def count_letters(index_dir: Path) -> int:
+    with store.open_index(index_dir).searcher() as searcher:
+        return searcher.doc_count()
+
+
+def _read_all(files, existing, procs, progress):
+    known = {source: entry.digest for source, entry in existing.items()}
+    total = len(files)
+    progress("lezen", 0, total)
+    if procs > 1 and total > 200:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(procs, initializer=_init_worker, initargs=(known,)) as pool:
+            for done, result in enumerate(pool.imap_unordered(_read_one, files, chunksize=16), 1):
+                progress("lezen", done, total)
+                yield result
+    else:
+        _init_worker(known)
+        for done, path in enumerate(files, 1):
+            yield _read_one(path)
+            progress("lezen", done, total)
+
+
+_known_digests: dict[str, str] = {}
+
+
+def _init_worker(known: dict[str, str]) -> None:
+    global _known_digests
+    _known_digests = known
+
+
+def _read_one(path: Path):
+    source = str(path)
+    try:
+        digest = fingerprint(path).digest
+        if _known_digests.get(source) == digest:
+            return "unchanged", source, None
+        return "letter", source, (digest, read_letter(path))
+    except NotALetter as exc:
+        return "skipped", source, exc.reason
+    except ReadError as exc:
+        return "failed", source, exc.reason
+    except Exception as exc:  # a reader bug must not stop the run
+        return "failed", source, f"onverwachte fout: {type(exc).__name__}: {exc}"
+
+
+def _resolve_duplicates(parsed, existing, vanished):
+    """One letter per id: the richest format wins, then the first path."""
+    leaving = set(vanished) | set(parsed)
+    owner: dict[str, tuple[int, str]] = {}
+    for source, entry in existing.items():
+        if source not in leaving:
+            owner[entry.id] = (FORMAT_RANK.get(entry.format, 0), source)
+    candidates = sorted(parsed.items(), key=lambda item: (
+        -FORMAT_RANK.get(item[1][1].format, 0), item[0]))
+    winners, duplicates = {}, []
+    for source, (digest, letter) in candidates:
+        held = owner.get(letter.id)
+        if held and held[1] != source:
+            duplicates.append(Problem(source, f"zelfde document ({letter.id}) als {held[1]}"))
+            continue
+        owner[letter.id] = (FORMAT_RANK.get(letter.format, 0), source)
+        winners[source] = (digest, letter)
+    return winners, duplicates
+
+
+def _write_fresh(index_dir: Path, to_write, model, procs, progress) -> None:
+    """Write a complete index beside the old one, then swap it in."""
+    staging = index_dir.with_name(index_dir.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    ix = store.create(staging)
+    total = len(to_write)
+    progress("schrijven", 0, total)
+    big = total > 2000 and procs > 1
+    writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if big else ix.writer(limitmb=256)
+    for done, (digest, letter) in enumerate(to_write.values(), 1):
+        writer.add_document(**to_document(letter, digest))
+        if done % 200 == 0:
+            progress("schrijven", done, total)
+    writer.commit()
+    progress("schrijven", total, total)
+    model.save(staging / TOPIC_MODEL)
+    _swap(staging, index_dir)
+
+
+def _write_changes(index_dir: Path, to_write, remove_sources, model, progress) -> None:
+    ix = store.open_index(index_dir)
+    writer = ix.writer(limitmb=256)
+    try:
+        for source in remove_sources:
+            writer.delete_by_term("source", source)
+        total = len(to_write)
+        for done, (digest, letter) in enumerate(to_write.values(), 1):
+            writer.delete_by_term("id", letter.id)
+            writer.add_document(**to_document(letter, digest))
+            progress("schrijven", done, total)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    model.save(index_dir / TOPIC_MODEL)
+    store.update_manifest(index_dir)
+
+
+def _swap(staging: Path, index_dir: Path) -> None:
+    old = index_dir.with_name(index_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if index_dir.exists():
+        os.replace(index_dir, old)
+    os.replace(staging, index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _indexed_sources(index_dir: Path) -> dict[str, _Indexed]:
+    import json
+    with store.open_index(index_dir).searcher() as searcher:
+        out = {}
+        for stored in searcher.all_stored_fields():
+            fmt = json.loads(stored["record"]).get("format")
+            out[stored["source"]] = _Indexed(stored["id"], stored["digest"], fmt)
+        return out
+
+
+def _load_model(index_dir: Path) -> TopicModel:
+    path = index_dir / TOPIC_MODEL
+    return TopicModel.load(path) if path.is_file() else TopicModel()
+
+
+def _unlearn(index_dir: Path, model: TopicModel, ids: list[str]) -> None:
+    """Take letters that leave or change out of the topic model."""
+    if not ids:
+        return
+    with store.open_index(index_dir).searcher() as searcher:
+        for letter_id in ids:
+            stored = searcher.document(id=letter_id)
+            if stored:
+                letter = letter_from_stored(stored)
+                if letter.topic_source in ("metadata", "sidecar"):
+                    model.add(letter, sign=-1)
+
+
+def _under(source: str, roots: list[Path]) -> bool:
+    path = Path(source)
+    return any(path == root or root in path.parents for root in roots)

@@ -1,0 +1,101 @@
+"""Where an index lives on disk: create, open, and refuse a stale one."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from .analysis import analysis_version
+from .schema import SCHEMA_REVISION, make_schema
+
+MANIFEST = "kamerzoek.json"
+INDEX_NAME = "letters"
+
+
+class IndexStoreError(Exception):
+    """Base for index problems; the message is Dutch and meant for users."""
+
+
+class IndexMissing(IndexStoreError):
+    pass
+
+
+class IndexOutdated(IndexStoreError):
+    pass
+
+
+def expected_manifest() -> dict:
+    return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
+
+
+def exists(index_dir: Path) -> bool:
+    return (index_dir / MANIFEST).is_file() and whoosh_index.exists_in(
+        str(index_dir), indexname=INDEX_NAME)
+
+
+def create(index_dir: Path):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(index_dir), make_schema(), indexname=INDEX_NAME)
+    write_manifest(index_dir, {**expected_manifest(), "created": _now()})
+    return ix
+
+
+def open_index(index_dir: Path):
+    """Open an index built by this version of kamerzoek, or explain why not."""
+    index_dir = Path(index_dir)
+    if not exists(index_dir):
+        raise IndexMissing(
+            f"Geen index gevonden in {index_dir}. Bouw er een met: kamerzoek index MAP")
+    check_version(index_dir)
+    return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+
+
+def check_version(index_dir: Path) -> None:
+    manifest = read_manifest(index_dir)
+    expected = expected_manifest()
+    found = {k: manifest.get(k) for k in expected}
+    if found != expected:
+        differences = _differences(found, expected)
+        raise IndexOutdated(
+            f"De index in {index_dir} is gebouwd met een andere versie van de analyse "
+            f"({differences}). Bouw hem opnieuw: kamerzoek index --rebuild MAP")
+
+
+def read_manifest(index_dir: Path) -> dict:
+    try:
+        return json.loads((Path(index_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_manifest(index_dir: Path, manifest: dict) -> None:
+    """Atomic: a reader never sees half a manifest."""
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(manifest, out, ensure_ascii=False, indent=2)
+    os.replace(tmp, Path(index_dir) / MANIFEST)
+
+
+def update_manifest(index_dir: Path, **changes) -> None:
+    write_manifest(index_dir, {**read_manifest(index_dir), **changes, "updated": _now()})
+
+
+def _differences(found: dict, expected: dict, prefix: str = "") -> str:
+    parts = []
+    for key, want in expected.items():
+        have = found.get(key) if isinstance(found, dict) else None
+        if isinstance(want, dict):
+            sub = _differences(have or {}, want, f"{prefix}{key}.")
+            if sub:
+                parts.append(sub)
+        elif have != want:
+            parts.append(f"{prefix}{key}: {have} in plaats van {want}")
+    return "; ".join(parts)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,71 @@
+"""Plain dataclasses between the search API and its presenters (CLI, web).
+
+`to_dict()` gives the JSON shape shared by `kamerzoek search --json` and the
+web API.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SORTS = ("relevance", "date", "date_asc")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    # Facet name ("year", "dossier", "topic", "doc_type", "sender", ...) ->
+    # the values to keep; several values of one facet mean "any of these".
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    snippets: bool = True
+    facets: bool = True
+
+
+@dataclass
+class Hit:
+    id: str
+    kamerstuk: str | None
+    title: str | None
+    date: str | None
+    year: int | None
+    dossier: str | None
+    doc_type: str | None
+    sender: str | None
+    topics: list[str]
+    source: str
+    score: float
+    snippets: list[str]  # HTML: escaped text with <mark> around matches
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": self.took_ms,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": self.facets,
+        }
