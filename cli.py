@@ -111,8 +111,8 @@ class _ProgressBars:
             self.bar = None
 
 
-@main.command()
-@click.argument("query", nargs=-1)
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
 @click.option("--year", "years", multiple=True, help="Jaar of jaren, bijv. 2019 of 2015..2020.")
 @click.option("--dossier", "dossiers", multiple=True, help="Dossiernummer, bijv. 33694.")
 @click.option("--topic", "topics", multiple=True, help="Onderwerp, bijv. 'Zorg en gezondheid'.")
@@ -165,7 +165,7 @@ def _print_response(response):
         if extra:
             click.echo("     " + extra)
         for snippet in hit.snippets:
-            click.echo("     … " + _terminal_snippet(snippet) + " …")
+            click.echo("     " + _terminal_snippet(snippet))
         click.echo(click.style(f"     {hit.id}", dim=True))
     if response.facets and response.total:
         click.echo()

@@ -21,6 +21,8 @@ LETTER_SUFFIXES = {".xml": "xml", ".html": "html", ".htm": "html",
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Names that are metadata beside a document, never a document themselves.
 _METADATA_NAMES = {"metadata.xml", "metadata_owms.xml"}
+# A README or LICENSE beside the letters describes them; it is not one.
+_HOUSEKEEPING_RE = re.compile(r"^(readme|license|licence|changelog|copying|notice)([._-]|$)")
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,13 @@ def discover(paths: list[str | Path]) -> Iterator[Path]:
 
 
 def is_candidate(path: Path) -> bool:
+    """Worth reading while walking a folder: a letter format, and not one of
+    the files every folder of documents has beside its letters."""
+    name = path.name.lower()
     return (path.suffix.lower() in LETTER_SUFFIXES
-            and not path.name.startswith(".")
-            and path.name.lower() not in _METADATA_NAMES)
+            and not name.startswith(".")
+            and name not in _METADATA_NAMES
+            and not _HOUSEKEEPING_RE.match(name))
 
 
 def _walk(root: Path) -> Iterator[Path]:

@@ -152,7 +152,8 @@ def _read_one(path: Path):
     except NotALetter as exc:
         return "skipped", source, exc.reason
     except ReadError as exc:
-        return "failed", source, exc.reason
+        # exc.path may be the sidecar rather than the letter: name the culprit.
+        return "failed", exc.path or source, exc.reason
     except Exception as exc:  # a reader bug must not stop the run
         return "failed", source, f"onverwachte fout: {type(exc).__name__}: {exc}"
 

@@ -36,7 +36,7 @@ class Hit:
     sender: str | None
     topics: list[str]
     source: str
-    score: float
+    score: float | None  # None when sorted by date
     snippets: list[str]  # HTML: escaped text with <mark> around matches
 
     def to_dict(self) -> dict:

@@ -27,6 +27,7 @@ MAX_CLAUSES = 60
 # words beat letters with some.
 ID_BOOST = 1000.0
 ALL_WORDS_BOOST = 50.0
+MAX_TIERED_WORDS = 6
 SEARCH_FIELDS = ("body", "title", "dossier_title")
 
 # field:value names users can type -> what they filter.
@@ -111,8 +112,14 @@ def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
     parts: list[Q.Query] = []
     if groups:
         parts.append(Q.And(groups, boost=ALL_WORDS_BOOST) if len(groups) > 1 else groups[0])
+        if 2 < len(groups) <= MAX_TIERED_WORDS:
+            # Letters missing just one word come next.
+            for skip in range(len(groups)):
+                parts.append(Q.And(groups[:skip] + groups[skip + 1:],
+                                   boost=ALL_WORDS_BOOST / 10))
         if len(groups) > 1:
-            parts.append(Q.Or(groups))
+            # Then the rest: the more of the words a letter has, the higher.
+            parts.append(Q.Or(groups, scale=0.9))
     for kst in parsed.identifiers:
         parts.append(Q.Term("id", kst, boost=ID_BOOST))
         parts.append(Q.Term("references", kst, boost=2.0))

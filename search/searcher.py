@@ -136,7 +136,8 @@ class Searcher:
             id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
             year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
             sender=letter.sender, topics=list(letter.topics), source=letter.source,
-            score=round(hit.score, 4) if hit.score is not None else 0.0,
+            # Sorted by date, Whoosh gives the sort key instead of a score.
+            score=round(hit.score, 4) if isinstance(hit.score, (int, float)) else None,
             snippets=snippets.hit_snippets(hit) if with_snippets else [])
 
     def _facets(self, searcher, matcher, names=DEFAULT_FACETS, limit=FACET_LIMIT):

@@ -40,7 +40,8 @@ def configure(results) -> None:
 def hit_snippets(hit, top: int = SNIPPETS_PER_HIT) -> list[str]:
     text = hit.highlights("body", top=top)
     if text:
-        return [_tidy(part) for part in text.split(MarkFormatter.between) if part.strip()]
+        return ["… " + _tidy(part) + " …" for part in text.split(MarkFormatter.between)
+                if part.strip()]
     return [opening(hit.get("body", ""))]
 
 

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real corpus, and one real index built once per run."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus_path() -> Path:
+    path = Path(os.environ.get("KAMERZOEK_CORPUS", ROOT.parent / "shared" / "corpus"))
+    if not (path / "kst-xml").is_dir():
+        pytest.fail(f"Real corpus not found at {path}: set KAMERZOEK_CORPUS "
+                    "(the tests run on the real documents, never on stand-ins)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return corpus_path()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, corpus) -> Path:
+    """The two modern letters and every KOOP XML Kamerstuk, indexed."""
+    from index.builder import build_index
+
+    target = tmp_path_factory.mktemp("index") / "ix"
+    report = build_index([corpus / "letters", corpus / "kst-xml"], target, procs=2)
+    assert not report.failed, report.failed
+    return target
+
+
+@pytest.fixture(scope="session")
+def searcher(index_dir):
+    from search import Searcher
+
+    with Searcher(index_dir) as s:
+        yield s

@@ -1,0 +1,113 @@
+"""Building and updating an index from real files, copied into temp folders."""
+import json
+import shutil
+
+import pytest
+
+from index import store
+from index.builder import build_index
+from search import SearchRequest, Searcher
+
+
+@pytest.fixture
+def folder(tmp_path, corpus):
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:40]:
+        shutil.copy(path, letters / path.name)
+    shutil.copy(corpus / "letters" / "kst-33694-45.md", letters)
+    return letters
+
+
+def ids(index_dir):
+    with Searcher(index_dir) as searcher:
+        return {letter.id for letter in searcher.letters()}
+
+
+def test_build_then_update_skips_replaces_and_removes(folder, tmp_path):
+    index_dir = tmp_path / "ix"
+    first = build_index([folder], index_dir, procs=1)
+    assert (first.added, first.failed, first.letters) == (41, [], 41)
+
+    again = build_index([folder], index_dir, procs=1)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 41)
+
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    victim = sorted(folder.glob("*.xml"))[0]
+    victim.unlink()
+    changed = build_index([folder], index_dir, procs=1)
+    assert (changed.updated, changed.removed, changed.unchanged) == (1, 1, 39)
+    assert changed.letters == 40
+    with Searcher(index_dir) as searcher:
+        assert searcher.search(SearchRequest("kwantumcomputers")).hits[0].id == "kst-33694-45"
+
+
+def test_a_bad_file_is_reported_and_the_rest_indexed(folder, tmp_path):
+    (folder / "kapot.xml").write_bytes(b"<officiele-publicatie><kamerstuk>")
+    (folder / "leeg.txt").write_bytes(b"")
+    report = build_index([folder], tmp_path / "ix", procs=1)
+    reasons = {p.path.rsplit("/", 1)[-1]: p.reason for p in report.failed}
+    assert set(reasons) == {"kapot.xml", "leeg.txt"}
+    assert "ongeldige XML" in reasons["kapot.xml"]
+    assert report.letters == 41
+
+
+def test_a_file_that_breaks_keeps_its_indexed_version(folder, tmp_path):
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    (folder / "kst-33694-45.md").write_bytes(b"\0\0binary")
+    report = build_index([folder], index_dir, procs=1)
+    assert [p.reason for p in report.failed] == ["binair bestand, geen tekst"]
+    assert "kst-33694-45" in ids(index_dir)
+
+
+def test_sidecar_overrides_metadata(folder, tmp_path):
+    (folder / "kst-33694-45.json").write_text(json.dumps(
+        {"topics": ["Internationaal"], "title": "Nieuwe technologieën en wapensystemen"}))
+    build_index([folder], tmp_path / "ix", procs=1)
+    with Searcher(tmp_path / "ix") as searcher:
+        letter = searcher.get("kst-33694-45")
+    assert letter.title == "Nieuwe technologieën en wapensystemen"
+    assert letter.topics == ("Internationaal",) and letter.topic_source == "sidecar"
+
+
+def test_bad_sidecar_names_the_key(folder, tmp_path):
+    (folder / "kst-33694-45.json").write_text(json.dumps({"onderwerp": "x"}))
+    report = build_index([folder], tmp_path / "ix", procs=1)
+    assert len(report.failed) == 1
+    assert report.failed[0].path.endswith("kst-33694-45.json")
+    assert "onbekend veld 'onderwerp'" in report.failed[0].reason
+
+
+def test_duplicate_documents_keep_the_richest_format(corpus, tmp_path):
+    frbr = corpus / "koop-samples/repository/frbr/officielepublicaties/kst/32545"
+    report = build_index([frbr], tmp_path / "ix", procs=1)
+    assert report.letters == 1
+    with Searcher(tmp_path / "ix") as searcher:
+        assert searcher.get("kst-32545-143").format == "koop-xml"
+    assert any("zelfde document" in p.reason for p in report.skipped)
+
+
+def test_index_from_other_analysis_version_is_refused(folder, tmp_path):
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    manifest = store.read_manifest(index_dir)
+    manifest["analysis"]["snowballstemmer"] = "2.2.0"
+    store.write_manifest(index_dir, manifest)
+    with pytest.raises(store.IndexOutdated, match="opnieuw"):
+        Searcher(index_dir)
+
+
+def test_missing_folder_is_an_error_naming_it(tmp_path):
+    from corpus.errors import ReadError
+    with pytest.raises(ReadError, match="bestaat niet"):
+        build_index([tmp_path / "nergens"], tmp_path / "ix")
+
+
+def test_parallel_build_equals_serial_build(corpus, tmp_path):
+    files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
+    serial = build_index(files, tmp_path / "a", procs=1)
+    parallel = build_index(files, tmp_path / "b", procs=2)
+    assert serial.letters == parallel.letters == 300
+    assert ids(tmp_path / "a") == ids(tmp_path / "b")

@@ -1,0 +1,162 @@
+"""The search API on a real index (the modern letters and all KOOP XML)."""
+import html
+import re
+from collections import Counter
+
+import pytest
+
+from corpus.files import read_letter
+from index.analysis import dutch_analyzer
+from search import QueryError, SearchRequest
+
+
+def stems(text):
+    return {t.text for t in dutch_analyzer()(text)}
+
+
+def search(searcher, query="", **kwargs):
+    return searcher.search(SearchRequest(query=query, **kwargs))
+
+
+def test_stemmed_words_find_and_highlight_other_forms(searcher):
+    response = search(searcher, "wapensysteem")
+    hit = next(h for h in response.hits if h.id == "kst-33694-45")
+    marked = " ".join(hit.snippets)
+    assert "<mark>wapensystemen</mark>" in marked.lower()
+
+
+def test_diacritics_do_not_matter(searcher):
+    with_them = {h.id for h in search(searcher, "technologieën", per_page=50).hits}
+    without = {h.id for h in search(searcher, "technologieen", per_page=50).hits}
+    assert "kst-33694-45" in with_them and with_them == without
+
+
+def test_all_words_rank_above_some_words(searcher):
+    response = search(searcher, "autonome wapens kwantumfysica", per_page=20)
+    assert response.total > 1
+    first = searcher.get(response.hits[0].id)
+    body = first.body.lower()
+    assert "autonom" in body and "wapen" in body
+
+
+def test_identifier_in_any_form_puts_that_letter_first(searcher):
+    for typed in ("kst-33694-45", "33 694, nr. 45", "33694-45", "Kamerstuk 33 694, nr. 45"):
+        assert search(searcher, typed).hits[0].id == "kst-33694-45", typed
+
+
+def test_phrase_and_exclusion(searcher):
+    phrase = search(searcher, '"betekenisvolle menselijke controle"')
+    assert "kst-33694-45" in {h.id for h in phrase.hits}
+    for hit in phrase.hits:
+        body = " ".join(searcher.get(hit.id).body.lower().split())
+        assert "betekenisvolle menselijke controle" in body
+    excluded = search(searcher, "drones -defensie", per_page=100)
+    assert excluded.total
+    for hit in excluded.hits:
+        assert "defensie" not in stems(searcher.get(hit.id).body)
+
+
+def test_or_widens(searcher):
+    a = search(searcher, "stikstof").total
+    b = search(searcher, "woningbouw").total
+    both = search(searcher, "stikstof OF woningbouw").total
+    assert max(a, b) < both <= a + b
+
+
+def test_field_filters(searcher):
+    response = search(searcher, "jaar:2024..2024 dossier:36600", per_page=100)
+    assert response.total > 0
+    for hit in response.hits:
+        assert hit.year == 2024 and hit.dossier.startswith("36600")
+    motions = search(searcher, "soort:motie zorg")
+    assert motions.total and all(h.doc_type == "Motie" for h in motions.hits)
+
+
+@pytest.mark.parametrize("query,parameter", [("jaar:abc", "jaar"), ("kleur:rood", "q"),
+                                             ("*", "q"), ("a*", "q")])
+def test_bad_queries_raise_the_products_error(searcher, query, parameter):
+    with pytest.raises(QueryError) as caught:
+        search(searcher, query)
+    assert caught.value.parameter == parameter
+    assert str(caught.value)
+
+
+def test_year_facet_matches_an_independent_count(searcher, corpus):
+    """Facet counts over all matches equal a count made straight from the
+    files' `datum isodatum` (or DCTERMS.issued when the text has no date)."""
+    expected = Counter()
+    for path in (corpus / "kst-xml").glob("*.xml"):
+        text = path.read_text(encoding="utf-8")
+        found = (re.search(r'isodatum="(\d{4})', text)
+                 or re.search(r'DCTERMS.issued"[^>]*content="(\d{4})', text))
+        expected[found.group(1) if found else "onbekend"] += 1
+    expected["2019"] += 1        # kst-33694-45.md
+    expected["onbekend"] += 1    # the undated letter
+    facets = search(searcher, "", per_page=1).facets["year"]
+    assert {k: v for k, v in facets.items()} == {k: v for k, v in expected.items() if v}
+
+
+def test_topic_facet_counts_each_value_of_multi_topic_letters(searcher, corpus):
+    response = search(searcher, "grensspaarsaldo OR spaarrente", per_page=100)
+    expected = Counter()
+    for hit in response.hits:
+        expected.update(hit.topics or ["onbekend"])
+    assert response.facets["topic"] == dict(expected)
+
+
+def test_facets_cover_all_matches_not_the_page(searcher):
+    response = search(searcher, "zorg", per_page=5)
+    assert response.total > 100
+    assert sum(response.facets["doc_type"].values()) == response.total
+
+
+def test_filtering_by_a_facet_value(searcher):
+    response = search(searcher, "zorg", filters={"topic": ("Zorg en gezondheid",)})
+    assert response.total and all("Zorg en gezondheid" in h.topics for h in response.hits)
+    assert set(response.facets["topic"]) >= {"Zorg en gezondheid"}
+
+
+def test_unknown_values_are_a_facet_of_their_own(searcher):
+    response = search(searcher, "massavernietigingswapens")
+    assert response.facets["year"].get("onbekend") == 1
+    undated = search(searcher, "massavernietigingswapens", filters={"year": ("onbekend",)})
+    assert [h.id for h in undated.hits][0].startswith("brief-opvolging-motie-koopmans")
+
+
+def test_sort_by_date_and_pagination(searcher):
+    newest = search(searcher, "zorg", sort="date", per_page=20)
+    dates = [h.date for h in newest.hits]
+    assert dates == sorted(dates, reverse=True)
+    page2 = search(searcher, "zorg", sort="date", per_page=10, page=2)
+    assert [h.id for h in page2.hits] == [h.id for h in newest.hits[10:]]
+    oldest = search(searcher, "zorg", sort="date_asc", per_page=5)
+    assert oldest.hits[0].date <= newest.hits[-1].date
+
+
+def test_snippets_are_escaped_except_for_mark(searcher):
+    for hit in search(searcher, "kunstmatige intelligentie", per_page=20).hits:
+        for snippet in hit.snippets:
+            without_marks = snippet.replace("<mark>", "").replace("</mark>", "")
+            assert "<" not in without_marks and ">" not in without_marks
+            assert html.unescape(without_marks)
+
+
+def test_json_shape(searcher):
+    data = search(searcher, "drones").to_dict()
+    assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
+    assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
+                                    "doc_type", "sender", "topics", "source", "score",
+                                    "snippets"}
+    assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
+
+
+def test_show_returns_what_the_reader_read(searcher, corpus):
+    path = corpus / "letters" / "kst-33694-45.md"
+    assert searcher.get("kst-33694-45") == read_letter(path.resolve()).with_changes(
+        topics=searcher.get("kst-33694-45").topics,
+        topic_source=searcher.get("kst-33694-45").topic_source)
+
+
+def test_cited_by(searcher):
+    citing = searcher.cited_by("kst-33694-45")
+    assert any(letter.id.startswith("brief-opvolging-motie-koopmans") for letter in citing)
