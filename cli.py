@@ -79,13 +79,17 @@ def index_command(obj: Context, paths, rebuild, procs):
         f"Klaar in {report.seconds:.1f} s: {report.added} toegevoegd, {report.updated} "
         f"bijgewerkt, {report.removed} verwijderd, {report.unchanged} ongewijzigd, "
         f"{len(report.failed)} mislukt, {skipped} overgeslagen. "
-        f"De index bevat {report.letters} documenten ({obj.index_dir}).")
+        f"De index bevat {_documents(report.letters)} ({obj.index_dir}).")
     if skipped:
         click.echo("Overgeslagen (geen brief of dubbel): "
                    + "; ".join(f"{Path(p.path).name}: {p.reason}" for p in report.skipped[:5])
                    + (" …" if skipped > 5 else ""))
     if report.failed:
         sys.exit(1)
+
+
+def _documents(count: int) -> str:
+    return f"{count} document" if count == 1 else f"{count} documenten"
 
 
 class _ProgressBars:
@@ -152,7 +156,7 @@ def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sor
 
 def _print_response(response):
     shown = f' voor "{response.query}"' if response.query else ""
-    click.echo(f"{response.total} documenten gevonden{shown} ({response.took_ms:.0f} ms)"
+    click.echo(f"{_documents(response.total)} gevonden{shown} ({response.took_ms:.0f} ms)"
                + (f", pagina {response.page} van {response.pages}" if response.pages > 1 else ""))
     first = (response.page - 1) * response.per_page
     for number, hit in enumerate(response.hits, first + 1):
@@ -176,7 +180,7 @@ def _print_response(response):
 
 def _terminal_snippet(snippet: str) -> str:
     """Matches in bold yellow on a terminal, in [brackets] in a pipe or file."""
-    if click.get_text_stream("stdout").isatty():
+    if sys.stdout.isatty():
         return plain(snippet, "\x1b[1;33m", "\x1b[0m")
     return plain(snippet, "[", "]")
 

@@ -1,0 +1,99 @@
+"""The command line, through click's CliRunner, on real letters."""
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+@pytest.fixture
+def run(index_dir):
+    runner = CliRunner()
+
+    def invoke(*args, index=index_dir):
+        return runner.invoke(main, ["--index", str(index), *args], catch_exceptions=False)
+    return invoke
+
+
+def test_search_shows_hits_snippets_and_facets(run):
+    result = run("search", "autonome", "wapens", "--year", "2019")
+    assert result.exit_code == 0, result.output
+    assert "Kamerstuk 33 694, nr. 45 · 13 mei 2019 · Brief regering" in result.output
+    assert "[autonome] [wapens]" in result.output  # matches marked outside a terminal
+    assert "Jaar: 2019 (1)" in result.output
+    assert "kst-33694-45" in result.output
+
+
+def test_search_json_has_the_shared_shape(run):
+    result = run("search", "drones", "-defensie", "--limit", "3", "--json")
+    data = json.loads(result.output)
+    assert data["query"] == "drones -defensie" and data["per_page"] == 3
+    assert len(data["hits"]) == 3 and data["total"] > 3
+    assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
+
+
+def test_search_filters_and_sort(run):
+    result = run("search", "zorg", "--type", "Motie", "--sort", "date", "--json")
+    data = json.loads(result.output)
+    assert all(hit["doc_type"] == "Motie" for hit in data["hits"])
+    dates = [hit["date"] for hit in data["hits"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_bad_query_is_a_message_not_a_traceback(run):
+    result = run("search", "jaar:abc")
+    assert result.exit_code == 1
+    assert "'abc' is geen jaar" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_show(run):
+    result = run("show", "kst-33694-45")
+    assert result.exit_code == 0
+    assert "Kamerstuk 33 694, nr. 45" in result.output
+    assert "Vergaderjaar:  2018-2019" in result.output
+    assert "Minister van Buitenlandse Zaken" in result.output
+    data = json.loads(run("show", "kst-33694-45", "--json").output)
+    assert data["date"] == "2019-05-13" and data["dossier"] == "33694"
+
+
+def test_show_unknown_id(run):
+    result = run("show", "kst-1-1")
+    assert result.exit_code == 1
+    assert "Geen brief met id 'kst-1-1'" in result.output
+
+
+def test_stats_and_export(run):
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["letters"] > 7000
+    assert stats["manifest"]["analysis"]["stemmer"] == "snowball dutch"
+    lines = run("export").output.splitlines()
+    assert len(lines) == stats["letters"]
+    assert {json.loads(line)["id"] for line in lines} >= {"kst-33694-45"}
+
+
+def test_missing_index_says_how_to_build_one(run, tmp_path):
+    result = run("search", "x", index=tmp_path / "leeg")
+    assert result.exit_code == 1
+    assert "Geen index gevonden" in result.output and "kamerzoek index" in result.output
+
+
+def test_index_command_reports_failures_and_exits_non_zero(corpus, tmp_path):
+    folder = tmp_path / "brieven"
+    shutil.copytree(corpus / "letters", folder)
+    (folder / "kapot.xml").write_text("<officiele-publicatie>", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--index", str(tmp_path / "ix"), "index", str(folder)])
+    assert result.exit_code == 1
+    assert "kapot.xml: ongeldige XML" in result.output
+    assert "2 toegevoegd" in result.output and "1 mislukt" in result.output
+    assert "De index bevat 2 documenten" in result.output
+
+
+def test_index_env_variable(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("KAMERZOEK_INDEX", str(tmp_path / "env-ix"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(corpus / "letters")]).exit_code == 0
+    result = runner.invoke(main, ["search", "massavernietigingswapens"])
+    assert "1 document gevonden" in result.output
