@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh import sorting
 
 from corpus.letter import Letter
 from index import store
-from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN, letter_from_stored
+from index.schema import FACET_FIELDS, letter_from_stored
 
 from . import snippets
+from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .query import (build_query, exclusion_query, facet_value_filter,
@@ -42,6 +42,7 @@ class Searcher:
         self.index_dir = Path(index_dir)
         self._ix = store.open_index(self.index_dir)
         self._searcher = self._ix.searcher()
+        self._table: FacetTable | None = None
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -58,39 +59,74 @@ class Searcher:
         return self._ix.schema
 
     def current(self):
-        """The open Whoosh searcher, reopened if the index changed on disk."""
+        """The open Whoosh searcher, reopened if the index changed on disk,
+        with the facet table of exactly that version of the index."""
         with self._lock:
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
+                self._table = None
+            if self._table is None:
+                self._table = FacetTable(self._searcher.reader())
             return self._searcher
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _validate(request)
         searcher = self.current()
+        table = self._table
+        scoring, matcher = self._queries(request)
+        docnums = list(searcher.docs_for_query(matcher))
+        offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
+        if request.sort == "relevance" and scoring is not None:
+            results = searcher.search(matcher, limit=end, terms=True)
+            page = [(hit.docnum, hit.score, hit) for hit in results[offset:end]]
+        else:
+            page = self._by_date(searcher, matcher, scoring, docnums, request.sort)[offset:end]
+        hits = [self._hit(searcher, docnum, score, hit, request.snippets)
+                for docnum, score, hit in page]
+        facets = table.count(docnums, DEFAULT_FACETS, FACET_LIMIT) if request.facets else {}
+        return SearchResponse(
+            query=request.query, total=len(docnums), page=request.page,
+            per_page=request.per_page, took_ms=round((time.perf_counter() - started) * 1000, 1),
+            hits=hits, facets=facets, sort=request.sort,
+            filters={k: list(v) for k, v in request.filters.items() if v})
+
+    def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
+        """Counts only (for the facets API): no hits, no snippets."""
+        _validate(request)
+        searcher = self.current()
+        _, matcher = self._queries(request)
+        return self._table.count(list(searcher.docs_for_query(matcher)), names, limit)
+
+    def _queries(self, request: SearchRequest):
+        """(the scoring query or None, the query that selects every match)."""
         parsed = parse_query(request.query)
         scoring = build_query(parsed, self.schema)
         restrict = self._filters(parsed, request)
-        excluded = exclusion_query(parsed, self.schema)
-        if excluded is not None:
-            restrict = Q.AndNot(restrict or Q.Every(), excluded)
-        matcher = scoring if scoring is not None else (restrict or Q.Every())
+        matcher = scoring or restrict or Q.Every()
         if scoring is not None and restrict is not None:
             matcher = Q.And([scoring, restrict])
+        excluded = exclusion_query(parsed, self.schema)
+        if excluded is not None:
+            matcher = Q.AndNot(matcher, excluded)
+        return scoring, matcher
 
-        offset = (request.page - 1) * request.per_page
-        results = searcher.search(matcher, limit=offset + request.per_page,
-                                  sortedby=_sort_facet(request.sort, scoring is not None),
-                                  terms=True)
-        snippets.configure(results)
-        hits = [self._hit(hit, request.snippets) for hit in results[offset:]]
-        facets = self._facets(searcher, matcher) if request.facets else {}
-        return SearchResponse(
-            query=request.query, total=len(results),
-            page=request.page, per_page=request.per_page,
-            took_ms=round((time.perf_counter() - started) * 1000, 1),
-            hits=hits, facets=facets, sort=request.sort,
-            filters={k: list(v) for k, v in request.filters.items() if v})
+    def _by_date(self, searcher, matcher, scoring, docnums, sort):
+        """All matches ordered by date (unknown dates last), relevance
+        breaking ties when the query has words."""
+        newest_first = sort != "date_asc"
+        dates = self._table.dates
+        if scoring is None:
+            entries = [(d, None, None) for d in docnums]
+        else:
+            results = searcher.search(matcher, limit=None, terms=True)
+            entries = [(hit.docnum, hit.score, hit) for hit in results]
+        dated = [e for e in entries if dates[e[0]]]
+        undated = [e for e in entries if not dates[e[0]]]
+        dated.sort(key=lambda e: -(e[1] or 0))
+        dated.sort(key=lambda e: dates[e[0]], reverse=newest_first)
+        undated.sort(key=lambda e: -(e[1] or 0))
+        return dated + undated
 
     def get(self, letter_id: str) -> Letter:
         stored = self.current().document(id=letter_id)
@@ -110,9 +146,8 @@ class Searcher:
 
     def stats(self) -> IndexStats:
         searcher = self.current()
-        facets = self._facets(searcher, Q.Every(),
-                              names=("year", "topic", "doc_type", "chamber", "vergaderjaar"),
-                              limit=None)
+        facets = self._table.count(list(searcher.docs_for_query(Q.Every())),
+                                   ("year", "topic", "doc_type", "chamber", "vergaderjaar"))
         return IndexStats(letters=searcher.doc_count(), index_dir=str(self.index_dir),
                           manifest=store.read_manifest(self.index_dir), facets=facets)
 
@@ -130,44 +165,22 @@ class Searcher:
             restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
         return restrict
 
-    def _hit(self, hit, with_snippets: bool) -> Hit:
-        letter = letter_from_stored(hit.fields())
+    def _hit(self, searcher, docnum: int, score, hit, with_snippets: bool) -> Hit:
+        stored = hit.fields() if hit is not None else searcher.stored_fields(docnum)
+        letter = letter_from_stored(stored)
+        if not with_snippets:
+            found = []
+        elif hit is not None:
+            snippets.configure(hit.results)
+            found = snippets.hit_snippets(hit)
+        else:
+            found = [snippets.opening(letter.body)]
         return Hit(
             id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
             year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
             sender=letter.sender, topics=list(letter.topics), source=letter.source,
-            # Sorted by date, Whoosh gives the sort key instead of a score.
-            score=round(hit.score, 4) if isinstance(hit.score, (int, float)) else None,
-            snippets=snippets.hit_snippets(hit) if with_snippets else [])
-
-    def _facets(self, searcher, matcher, names=DEFAULT_FACETS, limit=FACET_LIMIT):
-        # Counted in a search of its own: highlighting hits that came from a
-        # grouped search is two orders of magnitude slower in Whoosh.
-        groupedby = {
-            name: sorting.FieldFacet(FACET_FIELDS[name], allow_overlap=name in MULTI_VALUED,
-                                     maptype=sorting.Count)
-            for name in names}
-        results = searcher.search(matcher, limit=1, groupedby=groupedby, scored=False)
-        return {name: _top_counts(results.groups(name), limit) for name in names}
-
-
-def _top_counts(groups: dict, limit: int | None) -> dict[str, int]:
-    counts = {}
-    for key, count in groups.items():
-        key = key.decode("utf-8") if isinstance(key, bytes) else key
-        counts[UNKNOWN if key in (None, "") else str(key)] = count
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return dict(ordered[:limit] if limit else ordered)
-
-
-def _sort_facet(sort: str, scored: bool):
-    if sort == "relevance" and scored:
-        return None
-    reverse = sort != "date_asc"
-    date = sorting.FieldFacet("date", reverse=reverse)
-    if not scored:
-        return date
-    return sorting.MultiFacet([date, sorting.ScoreFacet()])
+            score=round(score, 4) if isinstance(score, (int, float)) else None,
+            snippets=found)
 
 
 def _validate(request: SearchRequest) -> None:
