@@ -3,27 +3,7 @@ from __future__ import annotations
 
 import re
 
-# Heading prefix -> official KamerstukTypen name. Order matters: the first
-# match wins, so longer, more specific headings come first.
-_HEADING_TYPES = [
-    (r"GEWIJZIGDE? MOTIE", "Motie"),
-    (r"MOTIE", "Motie"),
-    (r"GEWIJZIGD AMENDEMENT|AMENDEMENT|AMEIMDEMENT", "Amendement"),
-    (r"NOTA NAAR AANLEIDING VAN HET (?:NADER )?VERSLAG", "Nota naar aanleiding van het verslag"),
-    (r"(?:TWEEDE |DERDE )?NOTA VAN WIJZIGING", "Nota van wijziging"),
-    (r"MEMORIE VAN TOELICHTING", "Memorie van toelichting"),
-    (r"MEMORIE VAN ANTWOORD", "Memorie van antwoord"),
-    (r"(?:GEWIJZIGD )?VOORSTEL VAN WET", "Voorstel van wet"),
-    (r"(?:NADER |VOORLOPIG |EINDVERSLAG|VERSLAG)", "Verslag"),
-    (r"LIJST VAN VRAGEN EN ANTWOORDEN", "Lijst van vragen en antwoorden"),
-    (r"BRIEF VAN DE (?:MINISTER|STAATSSECRETARIS|MINISTER-PRESIDENT|MINISTERS|STAATSSECRETARISSEN)", "Brief regering"),
-    (r"BRIEF VAN", "Brief"),
-    (r"KONINKLIJKE BOODSCHAP", "Koninklijke boodschap"),
-    (r"ADVIES RAAD VAN STATE|ADVIES VAN DE RAAD VAN STATE", "Advies Raad van State"),
-    (r"VERSLAG VAN EEN (?:SCHRIFTELIJK|NOTA|WETGEVINGS)?OVERLEG", "Verslag van een overleg"),
-]
-_HEADING_RES = [(re.compile(r"^\s*" + pattern, re.IGNORECASE), name)
-                for pattern, name in _HEADING_TYPES]
+from .text_header import match_heading
 
 # Words that stay lower case inside a heading turned readable.
 _SMALL = {"van", "de", "het", "en", "der", "voor", "op", "in", "over", "met", "tot",
@@ -33,10 +13,10 @@ _LOWER_START = {"minister", "staatssecretaris", "minister-president", "ministers
 
 
 def doc_type_from_heading(heading: str) -> str | None:
-    for regex, name in _HEADING_RES:
-        if regex.match(heading):
-            return name
-    return None
+    """``"MOTIE VAN HET LID CEDER"`` -> ``"Motie"``: the one heading table the
+    plain-text reader uses too, so every format names types alike."""
+    found = match_heading(re.sub(r"\s+", " ", heading).strip())
+    return found[0] if found else None
 
 
 def readable_heading(heading: str) -> str:
