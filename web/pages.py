@@ -1,0 +1,107 @@
+"""The HTML pages: search, one letter, help."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request
+
+from search import LetterNotFound, QueryError
+from search.display import FACET_LABELS
+from search.searcher import MAX_PAGE
+
+from . import present
+from .chart import year_chart
+from .letter_text import FIRST_MATCH_ID, render_body
+from .params import LETTER_ID_RE, error_parameter, query_string, search_request, without_filters
+from .state import get_searcher
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"facet_labels": FACET_LABELS}
+
+
+@bp.record_once
+def _register_filters(state):
+    state.app.jinja_env.filters.update(present.TEMPLATE_FILTERS)
+
+
+@bp.get("/")
+def search_page():
+    args = request.args
+    query = args.get("q", "").strip()
+    try:
+        search = search_request(args)
+        response = get_searcher().search(search)
+    except QueryError as exc:
+        return render_template("search.html", query=query, error=str(exc),
+                               error_parameter=error_parameter(exc),
+                               clear_href="?" + urlencode({"q": query}) if query else "/"), 400
+    return render_template(
+        "search.html", query=query, response=response, search=search,
+        hits=[(hit, _topics_inferred(hit)) for hit in response.hits],
+        facets=present.facets(response, args), chips=present.chips(args),
+        chart=year_chart(response.facets.get("year", {}), args),
+        sort_links=present.sort_links(args, search.sort),
+        pages=present.pagination(response, args),
+        previous_href=present.page_href(args, response.page - 1) if response.page > 1 else None,
+        next_href=present.page_href(args, response.page + 1)
+        if response.page < min(response.pages, MAX_PAGE) else None,
+        clear_href="?" + without_filters(args),
+        json_href="/api/search?" + query_string(args),
+        first=(response.page - 1) * response.per_page + 1)
+
+
+@bp.get("/help")
+def help_page():
+    return render_template("help.html")
+
+
+@bp.get("/<letter_id>")
+def letter_page(letter_id: str):
+    if not LETTER_ID_RE.fullmatch(letter_id):
+        abort(404)
+    searcher = get_searcher()
+    letter = searcher.get(letter_id)
+    query = request.args.get("q", "").strip()
+    in_index = _index_lookup(searcher)
+    text = render_body(letter.body, searcher.schema["body"].analyzer, query,
+                       href_for=lambda kst: _letter_href(kst, query) if in_index(kst) and
+                       kst != letter.id else None)
+    references = [(kst, _letter_href(kst, query) if in_index(kst) else None)
+                  for kst in letter.references]
+    return render_template(
+        "letter.html", letter=letter, query=query, text=text, first_match=FIRST_MATCH_ID,
+        references=references, cited_by=searcher.cited_by(letter.id),
+        inferred=present.is_inferred(letter.topic_source),
+        back_href="/?" + urlencode({"q": query}) if query else None,
+        json_href=f"/api/letters/{letter.id}")
+
+
+def _letter_href(letter_id: str, query: str) -> str:
+    return f"/{letter_id}" + ("?" + urlencode({"q": query}) if query else "")
+
+
+def _index_lookup(searcher):
+    known: dict[str, bool] = {}
+    whoosh = searcher.current()
+
+    def in_index(letter_id: str) -> bool:
+        if letter_id not in known:
+            known[letter_id] = whoosh.document_number(id=letter_id) is not None
+        return known[letter_id]
+    return in_index
+
+
+def _topics_inferred(hit) -> bool:
+    # Hits do not carry topic_source yet; until they do, read it from the
+    # stored record (one lookup per hit on the page).
+    source = getattr(hit, "topic_source", None)
+    if source is None and hit.topics:
+        try:
+            source = get_searcher().get(hit.id).topic_source
+        except LetterNotFound:  # removed from the index since the search
+            return False
+    return present.is_inferred(source)

@@ -1,0 +1,117 @@
+"""View models for the templates: facet lists, filter chips, pagination.
+
+Kept out of the templates so that they only lay things out, and out of the
+views so that those read as: parse, search, render.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.schema import UNKNOWN
+from search.display import FACET_LABELS, citation, dutch_date
+from search.model import SearchResponse
+from search.searcher import MAX_PAGE
+
+from .params import FILTER_ARGS, query_string, toggle_filter
+
+FACETS_SHOWN = 8
+SORT_LABELS = {"relevance": "Relevantie", "date": "Nieuwste eerst", "date_asc": "Oudste eerst"}
+INFERRED_SOURCES = {"dossier", "model"}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    href: str
+    active: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+    shown: int
+
+
+@dataclass
+class Chip:
+    facet: str
+    label: str
+    value: str
+    href: str
+
+
+@dataclass
+class PageLink:
+    number: int | None  # None: a gap ("…")
+    href: str | None
+    current: bool = False
+
+
+def facets(response: SearchResponse, args) -> list[Facet]:
+    result = []
+    for name in FILTER_ARGS:
+        counts = response.facets.get(name) or {}
+        active = set(args.getlist(name))
+        items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True) \
+            if name == "year" else list(counts.items())
+        # "onbekend" is rarely what anyone filters on: last, not first.
+        items.sort(key=lambda kv: kv[0] == UNKNOWN)
+        values = [FacetValue(v, c, "?" + toggle_filter(args, name, v), v in active)
+                  for v, c in items]
+        if values:
+            result.append(Facet(name, FACET_LABELS.get(name, name), values, FACETS_SHOWN))
+    return result
+
+
+def chips(args) -> list[Chip]:
+    return [Chip(name, FACET_LABELS.get(name, name), value, "?" + toggle_filter(args, name, value))
+            for name in FILTER_ARGS for value in dict.fromkeys(args.getlist(name)) if value]
+
+
+def sort_links(args, current: str) -> list[tuple[str, str, bool]]:
+    return [(label, "?" + query_string(args, sort=key, page=None), key == current)
+            for key, label in SORT_LABELS.items()]
+
+
+def pagination(response: SearchResponse, args) -> list[PageLink]:
+    last = min(response.pages, MAX_PAGE)
+    if last <= 1:
+        return []
+    current = response.page
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    links, previous = [], 0
+    for number in wanted:
+        if number - previous > 1:
+            links.append(PageLink(None, None))
+        links.append(PageLink(number, "?" + query_string(args, page=str(number)),
+                              number == current))
+        previous = number
+    return links
+
+
+def page_href(args, number: int) -> str:
+    return "?" + query_string(args, page=str(number))
+
+
+def number(value: int) -> str:
+    """Dutch thousands separator: 15991 -> 15.991."""
+    return f"{value:,}".replace(",", ".")
+
+
+def seconds(took_ms: float) -> str:
+    return f"{took_ms / 1000:.2f}".replace(".", ",") + " s"
+
+
+def is_inferred(topic_source: str | None) -> bool:
+    return topic_source in INFERRED_SOURCES
+
+
+TEMPLATE_FILTERS = {
+    "dutch_date": dutch_date,
+    "citation": citation,
+    "number": number,
+    "seconds": seconds,
+}

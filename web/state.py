@@ -1,0 +1,47 @@
+"""One long-lived `Searcher` per app and process.
+
+It is opened on first use rather than at start-up, so a worker forked by
+gunicorn opens its own, and an app started before the index exists begins to
+work as soon as the index is built. `Searcher.current()` already follows
+changes to the index on disk, so it is never reopened per request.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+from index.store import IndexStoreError
+from search import Searcher
+
+EXTENSION = "kamerzoek"
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or outdated; the message is Dutch."""
+
+
+class _Holder:
+    def __init__(self, index_dir: str):
+        self.index_dir = index_dir
+        self.searcher: Searcher | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> Searcher:
+        if self.searcher is None:
+            with self.lock:
+                if self.searcher is None:
+                    try:
+                        self.searcher = Searcher(self.index_dir)
+                    except IndexStoreError as exc:
+                        # Not remembered: the next request tries again.
+                        raise IndexUnavailable(str(exc)) from None
+        return self.searcher
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = _Holder(str(app.config["KAMERZOEK_INDEX"]))
+
+
+def get_searcher() -> Searcher:
+    return current_app.extensions[EXTENSION].get()
