@@ -254,5 +254,24 @@ def export(obj: Context, output):
             output.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adres om op te luisteren (0.0.0.0 voor het hele netwerk).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Poort.")
+@pass_context
+def serve(obj: Context, host, port):
+    """Start de zoekpagina en de JSON-API op http://HOST:PORT/.
+
+    Voor productie: gunicorn -w 2 'web.wsgi:app' (met KAMERZOEK_INDEX).
+    """
+    from web import create_app
+
+    obj.searcher().close()  # refuse a missing or outdated index before starting
+    click.echo(f"kamerzoek draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
+    create_app({"KAMERZOEK_INDEX": str(obj.index_dir)}).run(host=host, port=port,
+                                                            debug=False, threaded=True)
+
+
 if __name__ == "__main__":
     main()

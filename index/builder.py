@@ -236,8 +236,18 @@ def _indexed_sources(index_dir: Path) -> dict[str, _Indexed]:
 
 
 def _load_model(index_dir: Path) -> TopicModel:
-    path = index_dir / TOPIC_MODEL
-    return TopicModel.load(path) if path.is_file() else TopicModel()
+    """The saved topic model, or one relearnt from the labelled letters in the
+    index when the file is missing or was made with other settings."""
+    try:
+        return TopicModel.load(index_dir / TOPIC_MODEL)
+    except (OSError, ValueError):
+        model = TopicModel()
+        with store.open_index(index_dir).searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                letter = letter_from_stored(stored)
+                if letter.topic_source in ("metadata", "sidecar"):
+                    model.add(letter)
+        return model
 
 
 def _unlearn(index_dir: Path, model: TopicModel, ids: list[str]) -> None:

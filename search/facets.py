@@ -23,7 +23,10 @@ class FacetTable:
             self.values[name] = column
         self.dates: list[str] = list(reader.column_reader("date"))
 
-    def count(self, docnums, names, limit: int | None = None) -> dict[str, dict[str, int]]:
+    def count(self, docnums, names, limit: int | None = None,
+              unlimited: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
+        """Counts per value, most frequent first, at most ``limit`` values
+        per facet except for the facets named in ``unlimited``."""
         out = {}
         for name in names:
             column = self.values[name]
@@ -32,11 +35,9 @@ class FacetTable:
             else:
                 counts = Counter(column[d] for d in docnums)
             ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            out[name] = dict(ordered[:limit] if limit else ordered)
+            keep = None if name in unlimited else limit
+            out[name] = dict(ordered[:keep] if keep else ordered)
         return out
-
-    def date_key(self, docnum: int) -> str:
-        return self.dates[docnum]
 
 
 def _split(value) -> list[str]:

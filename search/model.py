@@ -35,6 +35,7 @@ class Hit:
     doc_type: str | None
     sender: str | None
     topics: list[str]
+    topic_source: str | None  # "metadata", "sidecar"; inferred: "dossier", "model"
     source: str
     score: float | None  # None when sorted by date
     snippets: list[str]  # HTML: escaped text with <mark> around matches

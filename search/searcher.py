@@ -26,6 +26,8 @@ from .query import (build_query, exclusion_query, facet_value_filter,
 # The facets a search response carries by default, and how many values each.
 DEFAULT_FACETS = ("year", "dossier", "topic", "doc_type", "sender")
 FACET_LIMIT = 30
+# Years are few and feed the per-year chart: always count them all.
+UNLIMITED_FACETS = ("year",)
 MAX_PAGE = 10_000
 
 
@@ -84,7 +86,8 @@ class Searcher:
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort)[offset:end]
         hits = [self._hit(searcher, docnum, score, hit, request.snippets)
                 for docnum, score, hit in page]
-        facets = table.count(docnums, DEFAULT_FACETS, FACET_LIMIT) if request.facets else {}
+        facets = (table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
+                  if request.facets else {})
         return SearchResponse(
             query=request.query, total=len(docnums), page=request.page,
             per_page=request.per_page, took_ms=round((time.perf_counter() - started) * 1000, 1),
@@ -178,7 +181,8 @@ class Searcher:
         return Hit(
             id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
             year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
-            sender=letter.sender, topics=list(letter.topics), source=letter.source,
+            sender=letter.sender, topics=list(letter.topics), topic_source=letter.topic_source,
+            source=letter.source,
             score=round(score, 4) if isinstance(score, (int, float)) else None,
             snippets=found)
 

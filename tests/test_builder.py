@@ -111,3 +111,18 @@ def test_parallel_build_equals_serial_build(corpus, tmp_path):
     parallel = build_index(files, tmp_path / "b", procs=2)
     assert serial.letters == parallel.letters == 300
     assert ids(tmp_path / "a") == ids(tmp_path / "b")
+
+
+def test_lost_topic_model_is_relearnt_from_the_index(folder, tmp_path):
+    from index.builder import TOPIC_MODEL
+    from index.topics import TopicModel
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    saved = TopicModel.load(index_dir / TOPIC_MODEL)
+    (index_dir / TOPIC_MODEL).write_text("{}", encoding="utf-8")
+    (folder / "nieuw.txt").write_text("Betreft Zorg\n\nGeachte voorzitter,\n\nOver de zorg.",
+                                      encoding="utf-8")
+    report = build_index([folder], index_dir, procs=1)
+    assert report.added == 1 and not report.failed
+    assert TopicModel.load(index_dir / TOPIC_MODEL).to_dict() == saved.to_dict()

@@ -30,7 +30,11 @@ SCHEMAS = {
         "date": {"type": ["string", "null"], "format": "date"},
         "year": {"type": ["integer", "null"]}, "dossier": _NULLABLE_STRING,
         "doc_type": _NULLABLE_STRING, "sender": _NULLABLE_STRING, "topics": _STRINGS,
-        "source": {"type": "string"}, "score": {"type": "number"},
+        "topic_source": {**_NULLABLE_STRING,
+                         "description": "metadata, sidecar, dossier of model (afgeleid)."},
+        "source": {"type": "string"},
+        "score": {"type": ["number", "null"],
+                  "description": "Relevantie; null bij sorteren op datum zonder zoekwoorden."},
         "snippets": {**_STRINGS, "description": "HTML: geëscapete tekst met alleen <mark>."},
     }),
     "SearchResponse": _object({

@@ -96,12 +96,4 @@ def _index_lookup(searcher):
 
 
 def _topics_inferred(hit) -> bool:
-    # Hits do not carry topic_source yet; until they do, read it from the
-    # stored record (one lookup per hit on the page).
-    source = getattr(hit, "topic_source", None)
-    if source is None and hit.topics:
-        try:
-            source = get_searcher().get(hit.id).topic_source
-        except LetterNotFound:  # removed from the index since the search
-            return False
-    return present.is_inferred(source)
+    return present.is_inferred(hit.topic_source)

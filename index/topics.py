@@ -1,0 +1,313 @@
+"""Topics (TaxonomieBeleidsagenda themes) for letters that carry none.
+
+Letters whose metadata or sidecar names their themes teach a TopicModel; the
+model then gives a theme to the others, in two ways:
+
+* dossier: letters of one dossier share its topic (in the labelled KOOP XML
+  every dossier's letters carry the same themes), so a letter of a dossier
+  with labelled letters gets the themes at least half of them carry;
+* model: otherwise a (complement) naive Bayes classifier over the stemmed
+  words of title, dossier title and body picks the single most likely theme,
+  but only when it is confident enough; else the letter keeps no topic. One
+  theme, not several: a second guess is right less often than the first,
+  and an inferred topic should rather be missing than wrong.
+
+All state is integer counts, so ``add(letter, sign=-1)`` undoes ``add``
+exactly and the model can follow an index that changes letter by letter.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from corpus.letter import Letter
+
+from .analysis import (DUTCH_STOPWORDS, TOKEN_PATTERN, DutchStemFilter,
+                       analysis_version, fold)
+
+GIVEN_SOURCES = ("metadata", "sidecar")
+FORMAT = 1
+# The counts depend on these; a saved model built with others is refused.
+TITLE_WEIGHT = 3       # a title word counts this much more than a body word
+MAX_BODY_CHARS = 30_000  # about 4,000 words: plenty to know the topic
+_FEATURES = {"analysis": analysis_version(), "title_weight": TITLE_WEIGHT,
+             "max_body_chars": MAX_BODY_CHARS, "words": "distinct, alphabetic, 2+"}
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+_STEMMER = DutchStemFilter()
+_ANALYSED: dict[str, str] = {}   # raw word -> stem, "" for a stop word
+
+
+def analyse(text: str) -> list[str]:
+    """The tokens dutch_analyzer() gives, so the model's words are the
+    index's words; the tests hold the two equal."""
+    return [t for t in map(_analyse_word, _TOKEN.findall(text)) if t]
+
+
+def _analyse_word(raw: str) -> str:
+    # Whoosh's analyzer makes a Token object per word; this does the same
+    # steps once per distinct word, several times faster.
+    token = _ANALYSED.get(raw)
+    if token is None:
+        if len(_ANALYSED) > 300_000:    # bound the memory OCR noise can take
+            _ANALYSED.clear()
+        word = fold(raw.lower())
+        token = _ANALYSED[raw] = "" if word in DUTCH_STOPWORDS else _STEMMER.stem(word)
+    return token
+
+
+def features(letter: Letter) -> Counter:
+    """Weighted words of a letter: what the model learns and judges.
+
+    A body word counts once however often it occurs (cross-validation
+    preferred presence to counts: repeats say more about length than
+    topic); a word of the title or dossier title counts TITLE_WEIGHT more.
+    """
+    body = set(_TOKEN.findall(letter.body[:MAX_BODY_CHARS]))
+    counts = Counter(set(map(_analyse_word, body)))
+    heads = " ".join(t for t in (letter.title, letter.dossier_title) if t)
+    for word in set(analyse(heads)):
+        counts[word] += TITLE_WEIGHT
+    # Numbers (dates, dossier and article numbers, amounts) and single
+    # letters (OCR debris) name no topic; leaving them out keeps the model
+    # small and old scans from matching on page numbers.
+    for word in [w for w in counts if len(w) < 2 or not w.isalpha()]:
+        del counts[word]
+    return counts
+
+
+class TopicModel:
+    """Dossier -> theme counts plus a naive Bayes theme classifier.
+
+    ``add(letter)`` / ``add(letter, sign=-1)`` learn / unlearn a letter with
+    given topics; ``predict(letter)`` -> (themes, source); ``scores(letter)``
+    -> the classifier's themes with confidence; ``save``/``load`` and
+    ``to_dict``/``from_dict`` store the counts as JSON.
+    """
+
+    # Chosen by cross-validation over dossiers (bench/topic_accuracy.py).
+    # Add-alpha smoothing of word counts per theme.
+    alpha = 1.0
+    # The model's best theme is given only when its tempered probability
+    # reaches this; below it the letter gets no topic. For letters of
+    # unseen dossiers 0.5 labels 57% at 73% right (0.7: 44% at 79%).
+    threshold = 0.5
+    # Naive Bayes adds up evidence from every word as if each were new, so
+    # raw probabilities are all but 0 or 1. Scaling the log-odds by
+    # scale / tokens ** temper_power gives a confidence that can be
+    # thresholded, and that is not higher for a letter merely for being long.
+    scale = 3.0
+    temper_power = 0.5
+
+    def __init__(self) -> None:
+        self.dossier_letters: Counter = Counter()         # dossier -> labelled letters
+        self.dossier_themes: dict[str, Counter] = {}      # dossier -> theme -> letters
+        self.theme_letters: Counter = Counter()           # theme -> labelled letters
+        self.theme_words: Counter = Counter()             # theme -> summed word weight
+        self.words: dict[str, Counter] = {}               # word -> theme -> weight
+        self._cache: tuple | None = None                  # scoring weights
+
+    # -- learning -----------------------------------------------------------
+
+    def add(self, letter: Letter, sign: int = 1) -> None:
+        """Learn from a letter with given topics; sign=-1 unlearns it.
+
+        A letter without topics teaches nothing and is ignored.
+        """
+        if sign not in (1, -1):
+            raise ValueError("sign must be 1 or -1")
+        themes = tuple(dict.fromkeys(letter.topics))
+        if not themes:
+            return
+        counts = features(letter)
+        if sign < 0 and not self._has_learnt(letter.dossier, themes, counts):
+            # Checked before touching anything, so a wrong call leaves the
+            # model as it was instead of half unlearnt.
+            raise ValueError(f"{letter.id}: unlearning a letter that was not learnt")
+        self._cache = None
+        if letter.dossier:
+            _bump(self.dossier_letters, letter.dossier, sign)
+            _bump_all(self.dossier_themes, letter.dossier, themes, sign)
+        total = sum(counts.values())
+        for theme in themes:
+            _bump(self.theme_letters, theme, sign)
+            _bump(self.theme_words, theme, sign * total)
+        for word, n in counts.items():
+            _bump_all(self.words, word, themes, sign * n)
+
+    def _has_learnt(self, dossier, themes, counts) -> bool:
+        if any(self.theme_letters[t] < 1 for t in themes):
+            return False
+        if dossier and any(self.dossier_themes.get(dossier, {}).get(t, 0) < 1
+                           for t in themes):
+            return False
+        return all(self.words.get(w, {}).get(t, 0) >= n
+                   for w, n in counts.items() for t in themes)
+
+    # -- predicting ---------------------------------------------------------
+
+    def predict(self, letter: Letter, *, use_dossier: bool = True
+                ) -> tuple[tuple[str, ...], str | None]:
+        """(themes, source) inferred for a letter, ignoring its own topics.
+
+        Source "dossier": the themes carried by at least half the dossier's
+        labelled letters (several when the dossier has several). Source
+        "model": the single best theme of the classifier, when confident.
+        Nothing fits: ((), None). use_dossier=False skips the dossier step
+        (to measure the classifier alone).
+        """
+        if use_dossier and letter.dossier in self.dossier_themes:
+            return self.dossier_topics(letter.dossier), "dossier"
+        scores = self.scores(letter)
+        if not scores:
+            return (), None
+        best, confidence = scores[0]
+        if confidence < self.threshold:
+            return (), None
+        return (best,), "model"
+
+    def dossier_topics(self, dossier: str) -> tuple[str, ...]:
+        themes = self.dossier_themes[dossier]
+        half = self.dossier_letters[dossier] / 2
+        ranked = sorted(themes.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(t for t, n in ranked if n >= half) or (ranked[0][0],)
+
+    def scores(self, letter: Letter) -> list[tuple[str, float]]:
+        """Themes with their tempered probability, most likely first; empty
+        when the letter shares no word with the labelled letters."""
+        themes, weights, log_norm = self._scoring_weights()
+        rows = []
+        for word, n in features(letter).items():
+            row = weights.get(word)
+            if row is not None:    # unseen words say nothing about any theme
+                rows.extend([row] * n)
+        if not rows:
+            return []
+        tokens = len(rows)
+        scale = self.scale / tokens ** self.temper_power
+        # Summing columns of per-word rows runs in C: ten times faster than
+        # adding word by word, theme by theme.
+        logits = [(sum(column) + tokens * norm) * scale
+                  for column, norm in zip(zip(*rows), log_norm)]
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        total = sum(exp)
+        return sorted(((t, e / total) for t, e in zip(themes, exp)),
+                      key=lambda item: (-item[1], item[0]))
+
+    def _scoring_weights(self) -> tuple:
+        # Complement naive Bayes (Rennie et al., 2003) judges a theme by how
+        # badly the letter fits all *other* themes' letters; it copes better
+        # than plain naive Bayes with themes of very different sizes (+4
+        # points in cross-validation here). Its log-likelihood for theme t,
+        #   sum_w n_w log(N_w - N_tw + a) - n log(N - N_t + a V),
+        # splits into a part equal for every theme (dropped), a per-word
+        # weight log((N_w + a) / (N_w - N_tw + a)), zero for themes the word
+        # was never seen with, and a per-theme normaliser.
+        if self._cache is not None:
+            return self._cache
+        alpha = self.alpha
+        themes = sorted(self.theme_letters)
+        weights: dict[str, tuple] = {}
+        for word, per_word in self.words.items():
+            seen = sum(per_word.values()) + alpha
+            weights[word] = tuple(math.log(seen / (seen - per_word.get(t, 0)))
+                                  for t in themes)
+        vocabulary = len(self.words)
+        total = sum(self.theme_words.values())
+        log_norm = [math.log(total - self.theme_words[t] + alpha * vocabulary)
+                    for t in themes]
+        self._cache = (themes, weights, log_norm)
+        return self._cache
+
+    # -- storing ------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        themes = sorted(self.theme_letters)
+        index = {t: i for i, t in enumerate(themes)}
+        return {
+            "format": FORMAT, "features": _FEATURES, "themes": themes,
+            "theme_letters": [self.theme_letters[t] for t in themes],
+            "theme_words": [self.theme_words[t] for t in themes],
+            "dossiers": {d: [self.dossier_letters[d], dict(sorted(c.items()))]
+                         for d, c in sorted(self.dossier_themes.items())},
+            # word -> [theme index, weight, theme index, weight, ...]
+            "words": {w: [x for t, n in sorted(c.items()) for x in (index[t], n)]
+                      for w, c in sorted(self.words.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TopicModel":
+        """Raises ValueError for a model of another format or feature set:
+        its counts cannot be mixed with new ones, so rebuild it."""
+        if data.get("format") != FORMAT or data.get("features") != _FEATURES:
+            raise ValueError("topic model was built with other settings; rebuild it")
+        model = cls()
+        themes = data["themes"]
+        model.theme_letters = Counter(dict(zip(themes, data["theme_letters"])))
+        model.theme_words = Counter(dict(zip(themes, data["theme_words"])))
+        for dossier, (letters, counts) in data["dossiers"].items():
+            model.dossier_letters[dossier] = letters
+            model.dossier_themes[dossier] = Counter(counts)
+        for word, flat in data["words"].items():
+            model.words[word] = Counter({themes[flat[i]]: flat[i + 1]
+                                         for i in range(0, len(flat), 2)})
+        return model
+
+    def save(self, path: str | Path) -> None:
+        """Write atomically: a reader sees the old file or the new, never half."""
+        path = Path(path)
+        fd, temp = tempfile.mkstemp(prefix=".topics-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TopicModel":
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_dict(json.load(handle))
+
+
+def assign_topics(letters: list[Letter], model: TopicModel) -> list[Letter]:
+    """The letters with inferred topics where none were given.
+
+    Given topics stay as they are; an earlier inference is redone, since the
+    model may have learnt since.
+    """
+    out = []
+    for letter in letters:
+        if letter.topic_source in GIVEN_SOURCES and letter.topics:
+            out.append(letter)
+            continue
+        topics, source = model.predict(letter)
+        out.append(letter.with_changes(topics=topics, topic_source=source))
+    return out
+
+
+def _bump(counter: Counter, key: str, delta: int) -> None:
+    # Zero counts are deleted, so the model (and its file) holds only what
+    # some letter still contributes.
+    value = counter[key] + delta
+    if value:
+        counter[key] = value
+    else:
+        del counter[key]
+
+
+def _bump_all(table: dict[str, Counter], key: str, themes, delta: int) -> None:
+    inner = table.setdefault(key, Counter())
+    for theme in themes:
+        _bump(inner, theme, delta)
+    if not inner:
+        del table[key]
