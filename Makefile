@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_INDEX := demo-index
+PORT   ?= 8000
 
 .PHONY: demo test install clean
 
@@ -17,13 +18,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-## Index the fictitious demo letters and run a few searches.
+## Index the fictitious demo letters, search once, then serve the web page.
 demo: $(STAMP)
 	$(BIN)/kamerzoek --index $(DEMO_INDEX) index demo/letters
 	$(BIN)/kamerzoek --index $(DEMO_INDEX) search autonome wapens
 	@echo
-	@echo "Zoek verder met:  $(BIN)/kamerzoek --index $(DEMO_INDEX) search WOORDEN"
-	@echo "Echte brieven:    $(BIN)/kamerzoek index ../shared/corpus && $(BIN)/kamerzoek search drones"
+	@echo "Zoek verder op de opdrachtregel: $(BIN)/kamerzoek --index $(DEMO_INDEX) search WOORDEN"
+	@echo "Of in de browser op http://127.0.0.1:$(PORT)/ (hieronder gestart)."
+	$(BIN)/kamerzoek --index $(DEMO_INDEX) serve --port $(PORT)
 
 ## Run the test suite on the real corpus (../shared/corpus or $$KAMERZOEK_CORPUS).
 test: $(STAMP)
