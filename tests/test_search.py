@@ -145,7 +145,7 @@ def test_json_shape(searcher):
     data = search(searcher, "drones").to_dict()
     assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
     assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
-                                    "doc_type", "sender", "topics", "source", "score",
+                                    "doc_type", "sender", "topics", "topic_source", "source", "score",
                                     "snippets"}
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
 
