@@ -55,6 +55,10 @@ class SearchResponse:
     facets: dict[str, dict[str, int]]
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"
+    # "Bedoelde u ...?": a corrected query, offered when few letters match.
+    suggestion: str | None = None
+    # "Ook gezocht op ...": synonyms and abbreviations the query was widened with.
+    expansions: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -69,4 +73,6 @@ class SearchResponse:
             "took_ms": self.took_ms,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": self.facets,
+            "suggestion": self.suggestion,
+            "expansions": self.expansions,
         }

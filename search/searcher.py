@@ -142,6 +142,16 @@ class Searcher:
                                         sortedby="date", reverse=True)
         return [letter_from_stored(hit.fields()) for hit in results]
 
+    def related(self, letter_id: str, limit: int = 5) -> list[Letter]:
+        """Letters most like this one (Whoosh's more-like-this on the body)."""
+        searcher = self.current()
+        docnum = searcher.document_number(id=letter_id)
+        if docnum is None:
+            raise LetterNotFound(letter_id)
+        results = searcher.more_like(docnum, "body", top=limit, numterms=25,
+                                     text=searcher.stored_fields(docnum).get("body", "")[:20_000])
+        return [letter_from_stored(hit.fields()) for hit in results]
+
     def letters(self):
         """Every letter in the index, in index order (for export)."""
         for stored in self.current().all_stored_fields():

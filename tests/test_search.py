@@ -143,7 +143,8 @@ def test_snippets_are_escaped_except_for_mark(searcher):
 
 def test_json_shape(searcher):
     data = search(searcher, "drones").to_dict()
-    assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets"}
+    assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets",
+                         "suggestion", "expansions"}
     assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
                                     "doc_type", "sender", "topics", "topic_source", "source", "score",
                                     "snippets"}
@@ -160,3 +161,9 @@ def test_show_returns_what_the_reader_read(searcher, corpus):
 def test_cited_by(searcher):
     citing = searcher.cited_by("kst-33694-45")
     assert any(letter.id.startswith("brief-opvolging-motie-koopmans") for letter in citing)
+
+
+def test_related_letters_share_the_subject(searcher):
+    related = searcher.related("kst-33694-45", limit=5)
+    assert len(related) == 5 and "kst-33694-45" not in {r.id for r in related}
+    assert any("wapen" in (r.body + (r.title or "")).lower() for r in related)

@@ -43,6 +43,10 @@ SCHEMAS = {
         "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": _FACETS,
+        "suggestion": {**_NULLABLE_STRING,
+                       "description": "Voorgestelde verbeterde zoekvraag (\"Bedoelde u ...?\")."},
+        "expansions": {**_STRINGS,
+                       "description": "Synoniemen en afkortingen waarop ook is gezocht."},
     }),
     "FacetsResponse": _object({
         "query": {"type": "string"}, "total": {"type": "integer"},
