@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+import config
 from corpus.errors import CorpusError
 from index.store import IndexStoreError
 from search import LetterNotFound, SearchError, SearchRequest, Searcher
@@ -21,8 +22,25 @@ DEFAULT_INDEX = "kamerzoek-index"
 
 
 class Context:
-    def __init__(self, index_dir: Path):
-        self.index_dir = index_dir
+    """The command line's view of the configuration, read on first use (so
+    `--help` works even when kamerzoek.toml is wrong)."""
+
+    def __init__(self, index_dir: Path | None = None, config_file: Path | None = None):
+        self._index, self._config_file = index_dir, config_file
+        self._settings: config.Settings | None = None
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            try:
+                self._settings = config.load(self._config_file).override("index", self._index)
+            except config.ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings["index"]
 
     def searcher(self) -> Searcher:
         try:
@@ -37,33 +55,53 @@ pass_context = click.make_pass_decorator(Context)
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.help_option("-h", "--help", help="Toon deze hulp en stop.")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_INDEX, show_default=True, envvar="KAMERZOEK_INDEX",
-              help="Map van de index (of omgevingsvariabele KAMERZOEK_INDEX).")
+              default=None,
+              help=f"Map van de index (anders: KAMERZOEK_INDEX, 'index' in {config.FILENAME}, "
+                   f"of ./{DEFAULT_INDEX}).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help=f"Configuratiebestand (anders: KAMERZOEK_CONFIG of ./{config.FILENAME}).")
 @click.version_option(package_name="kamerzoek", message="kamerzoek %(version)s",
                       help="Toon het versienummer en stop.")
 @click.pass_context
-def main(ctx, index_dir):
+def main(ctx, index_dir, config_file):
     """Doorzoek Kamerbrieven en andere Kamerstukken: met Nederlandse
     woordstammen, gemarkeerde fragmenten en tellingen per jaar, dossier en
     onderwerp."""
-    ctx.obj = Context(index_dir)
+    ctx.obj = Context(index_dir, config_file)
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Bouw de index helemaal opnieuw op.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None,
               help="Aantal processen (standaard: alle kernen, maximaal 2).")
 @pass_context
 def index_command(obj: Context, paths, rebuild, procs):
-    """Bouw of werk de index bij met de brieven in PATHS (mappen of bestanden).
+    """Bouw of werk de index bij met de brieven in PATHS (mappen of bestanden;
+    zonder PATHS: corpus.folders uit de configuratie).
 
     Ongewijzigde bestanden worden overgeslagen, gewijzigde vervangen en
     verdwenen bestanden verwijderd. Een bestand dat niet gelezen kan worden,
     wordt gemeld; de rest gaat door.
     """
-    from index.builder import build_index
+    paths = list(paths) or obj.settings["corpus.folders"]
+    if not paths:
+        raise click.UsageError("Geef de mappen met brieven (PATHS), of zet corpus.folders "
+                               f"in {config.FILENAME}.")
+    if not _build(obj, paths, rebuild=rebuild, procs=procs):
+        sys.exit(1)
 
+
+def _build(obj: Context, paths, *, rebuild=False, procs=None) -> bool:
+    """Build or update the index and report; False when a file failed."""
+    from index.builder import build_index
+    from index.topics import TopicModel
+
+    # The builder has no parameter for the topic model's confidence threshold;
+    # it is a class setting of TopicModel, set for this build only.
+    default_threshold = TopicModel.threshold
+    TopicModel.threshold = obj.settings["topics.threshold"]
     progress = _ProgressBars()
     try:
         report = build_index(list(paths), obj.index_dir, rebuild=rebuild, procs=procs,
@@ -72,6 +110,7 @@ def index_command(obj: Context, paths, rebuild, procs):
         raise click.ClickException(str(exc)) from None
     finally:
         progress.close()
+        TopicModel.threshold = default_threshold
     for problem in report.failed:
         click.secho(f"mislukt: {problem.path}: {problem.reason}", fg="red", err=True)
     skipped = len(report.skipped)
@@ -84,8 +123,7 @@ def index_command(obj: Context, paths, rebuild, procs):
         click.echo("Overgeslagen (geen brief of dubbel): "
                    + "; ".join(f"{Path(p.path).name}: {p.reason}" for p in report.skipped[:5])
                    + (" …" if skipped > 5 else ""))
-    if report.failed:
-        sys.exit(1)
+    return not report.failed
 
 
 def _documents(count: int) -> str:
@@ -93,7 +131,7 @@ def _documents(count: int) -> str:
 
 
 class _ProgressBars:
-    LABELS = {"lezen": "Bestanden lezen", "onderwerpen": "Onderwerpen bepalen",
+    LABELS = {"ophalen": "Kamerstukken ophalen", "lezen": "Bestanden lezen", "onderwerpen": "Onderwerpen bepalen",
               "schrijven": "Index schrijven"}
 
     def __init__(self):
@@ -106,6 +144,7 @@ class _ProgressBars:
             self.bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(stage, stage),
                                          file=sys.stderr, show_pos=True)
             self.bar.__enter__()
+        self.bar.length = max(total, 1)  # a download's total is an estimate
         self.bar.update(done - self.done)
         self.done = done
 
@@ -124,8 +163,8 @@ class _ProgressBars:
 @click.option("--sender", "senders", multiple=True, help="Afzender, exact zoals in de facetten.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]),
               default="relevance", show_default=True, help="Sorteer op relevantie of datum.")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="Aantal resultaten per pagina.")
+@click.option("--limit", type=click.IntRange(1, 100), default=None,
+              help="Aantal resultaten per pagina (standaard: search.page_size, 10).")
 @click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON (zelfde vorm als de web-API).")
 @pass_context
@@ -140,7 +179,8 @@ def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sor
       kamerzoek search "33 694, nr. 45"
     """
     request = SearchRequest(
-        query=" ".join(query), sort=sort, page=page, per_page=limit,
+        query=" ".join(query), sort=sort, page=page,
+        per_page=limit or obj.settings["search.page_size"],
         filters={k: tuple(v) for k, v in {"year": years, "dossier": dossiers, "topic": topics,
                                           "doc_type": doc_types, "sender": senders}.items() if v})
     with obj.searcher() as searcher:
@@ -244,33 +284,136 @@ def stats(obj: Context, as_json):
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "opensearch"]), default="jsonl",
+              show_default=True, help="jsonl: één JSON-regel per document; opensearch: "
+              "indexdefinitie plus bulkbestanden (NDJSON) voor OpenSearch/Elasticsearch.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Uitvoerbestand (standaard: standaarduitvoer).")
+              help="Uitvoerbestand bij jsonl (standaard: standaarduitvoer).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="MAP", help="Uitvoermap bij opensearch.")
+@click.option("--index-name", default="kamerzoek", show_default=True,
+              help="Naam van de OpenSearch-index (_index in de bulkbestanden).")
+@click.option("--max-mb", type=click.FloatRange(0.001), default=10.0, show_default=True,
+              help="Maximale grootte van één bulkbestand in MB.")
 @pass_context
-def export(obj: Context, output):
-    """Schrijf elk document als één regel JSON (JSON Lines), voor andere tools."""
+def export(obj: Context, fmt, output, out_dir, index_name, max_mb):
+    """Schrijf elk document weg voor andere tools: als JSON Lines, of als
+    indexdefinitie en bulkbestanden voor OpenSearch/Elasticsearch."""
+    if fmt == "jsonl":
+        if out_dir is not None:
+            raise click.UsageError("--out hoort bij --format opensearch; gebruik -o voor jsonl.")
+        with obj.searcher() as searcher:
+            for letter in searcher.letters():
+                output.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
+        return
+    if out_dir is None:
+        raise click.UsageError("Geef met --out de map voor de OpenSearch-export.")
+    from index.export_opensearch import export as export_opensearch
+
     with obj.searcher() as searcher:
-        for letter in searcher.letters():
-            output.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
+        try:
+            report = export_opensearch(searcher.letters(), out_dir, index_name=index_name,
+                                       max_bytes=int(max_mb * 1024 * 1024),
+                                       synonyms_path=obj.settings["analysis.synonyms"])
+        except (ValueError, OSError) as exc:
+            raise click.ClickException(f"Export mislukt: {exc}") from None
+    click.echo(report.instructions())
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Adres om op te luisteren (0.0.0.0 voor het hele netwerk).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
-              help="Poort.")
+@click.option("--dossier", "dossiers", multiple=True, metavar="NR",
+              help="Dossiernummer, bijv. 33694 (mag vaker).")
+@click.option("--vergaderjaar", metavar="JJJJ-JJJJ", help="Vergaderjaar, bijv. 2018-2019.")
+@click.option("--from", "date_from", metavar="JJJJ-MM-DD", help="Vanaf deze datum.")
+@click.option("--to", "date_to", metavar="JJJJ-MM-DD", help="Tot en met deze datum.")
+@click.option("--type", "types", multiple=True, metavar="SOORT",
+              help="Soort Kamerstuk, bijv. 'Brief regering' of Motie (mag vaker; 'alle' voor "
+                   "elke soort; standaard: fetch.types).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="MAP", help="Doelmap (standaard: fetch.out).")
+@click.option("--max", "limit", type=click.IntRange(1), metavar="N",
+              help="Hoogstens zoveel documenten.")
+@click.option("--index", "then_index", is_flag=True,
+              help="Werk daarna de index bij met de opgehaalde stukken.")
+@pass_context
+def fetch(obj: Context, dossiers, vergaderjaar, date_from, date_to, types, out_dir, limit,
+          then_index):
+    """Haal Kamerstukken (XML en metadata) op bij de officiële zoekdienst (SRU)
+    van KOOP. Al opgehaalde bestanden worden overgeslagen, dus een
+    afgebroken run kan gewoon opnieuw. Voorbeeld:
+
+    \b
+      kamerzoek fetch --dossier 33694 --index
+      kamerzoek fetch --vergaderjaar 2018-2019 --type Motie --out brieven
+    """
+    from corpus.fetch import FetchSettings, fetch as run_fetch
+    from corpus.sru import Selection, SelectionError
+
+    try:
+        selection = Selection.from_options(
+            dossiers=dossiers, vergaderjaar=vergaderjaar, date_from=date_from, date_to=date_to,
+            types=types or obj.settings["fetch.types"])
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    if selection.is_empty():
+        raise click.UsageError("Kies wat u wilt ophalen: --dossier, --vergaderjaar, --from "
+                               "of --to.")
+    out_dir = out_dir or obj.settings["fetch.out"]
+    bars = _ProgressBars()
+    try:
+        report = run_fetch(selection, out_dir, FetchSettings.from_config(obj.settings),
+                           limit=limit, progress=lambda done, total: bars("ophalen", done, total))
+    finally:
+        bars.close()
+    for name, reason in report.failed:
+        click.secho(f"mislukt: {name}: {reason}", fg="red", err=True)
+    click.echo(report.summary(out_dir))
+    if report.error:
+        again = " Opnieuw starten gaat verder waar het bleef." if report.resumable else ""
+        click.secho(f"Ophalen gestopt: {report.error}{again}", fg="red", err=True)
+    indexed_ok = True
+    if then_index and (report.fetched or report.skipped):
+        indexed_ok = _build(obj, [out_dir])
+    if report.error or report.failed or not indexed_ok:
+        sys.exit(1)
+
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
+@pass_context
+def config_command(obj: Context, as_json):
+    """Toon de geldende configuratie en waar elke waarde vandaan komt
+    (standaard, bestand, omgeving of opdrachtregel)."""
+    settings = obj.settings
+    if as_json:
+        rows = {k: {"value": v, "source": src} for k, v, src in config.describe(settings)}
+        click.echo(json.dumps({"file": str(settings.file) if settings.file else None,
+                               "settings": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(config.format_settings(settings))
+
+
+@main.command()
+@click.option("--host", default=None, help="Adres om op te luisteren (standaard: server.host, "
+              "127.0.0.1; 0.0.0.0 voor het hele netwerk).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Poort (standaard: server.port, 8000).")
 @pass_context
 def serve(obj: Context, host, port):
     """Start de zoekpagina en de JSON-API op http://HOST:PORT/.
 
-    Voor productie: gunicorn -w 2 'web.wsgi:app' (met KAMERZOEK_INDEX).
+    Voor productie: gunicorn -w 2 'web.wsgi:app' (met kamerzoek.toml of KAMERZOEK_INDEX).
     """
     from web import create_app
 
+    settings = obj.settings.override("server.host", host).override("server.port", port)
+    host, port = settings["server.host"], settings["server.port"]
     obj.searcher().close()  # refuse a missing or outdated index before starting
     click.echo(f"kamerzoek draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
-    create_app({"KAMERZOEK_INDEX": str(obj.index_dir)}).run(host=host, port=port,
-                                                            debug=False, threaded=True)
+    app = create_app({"KAMERZOEK_INDEX": str(obj.index_dir),
+                      "CORS_ORIGINS": [o.rstrip("/") for o in settings["cors.origins"]],
+                      "KAMERZOEK_PAGE_SIZE": settings["search.page_size"]})
+    app.run(host=host, port=port, debug=False, threaded=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import stopwords_for_language
 
 # Bump when the analysis changes in a way that makes old indexes wrong.
-ANALYSIS_REVISION = 1
+ANALYSIS_REVISION = 2
+# Compound parts are indexed with this mark, beside the whole word, so a
+# query can weigh "wapens" inside "kernwapens" below "wapens" on its own.
+PART_MARK = "~"
 STEMMER_ALGORITHM = "dutch"
 OVERRIDES_FILE = Path(__file__).with_name("stem_overrides.txt")
 
@@ -59,6 +62,32 @@ class FoldFilter(Filter):
         for t in tokens:
             t.text = fold(t.text)
             yield t
+
+
+class CompoundFilter(Filter):
+    """At index time, follow each compound with its parts, at the same
+    position and over the same characters, marked with PART_MARK. Queries
+    are not split: the query builder asks for parts explicitly."""
+
+    def __init__(self, splitter=None):
+        self.splitter = splitter
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.splitter is other.splitter
+
+    def __call__(self, tokens):
+        split = self.splitter.split if self.splitter is not None else None
+        for t in tokens:
+            yield t
+            if split is None or t.mode != "index" or t.stopped or len(t.text) < 7:
+                continue
+            parts = split(t.text)
+            if parts:
+                whole = t.text
+                for part in parts:
+                    t.text = PART_MARK + part
+                    yield t
+                t.text = whole
 
 
 class DutchStemFilter(Filter):
@@ -113,7 +142,11 @@ class DutchStemFilter(Filter):
         stem = self.stem
         for t in tokens:
             if not t.stopped:
-                t.text = stem(t.text)
+                text = t.text
+                if text.startswith(PART_MARK):
+                    t.text = PART_MARK + stem(text[1:])
+                else:
+                    t.text = stem(text)
             yield t
 
 
@@ -129,11 +162,12 @@ def analysis_version() -> dict:
     }
 
 
-def dutch_analyzer():
-    """Tokenize, lowercase, fold, drop Dutch stop words, stem."""
+def dutch_analyzer(splitter=None):
+    """Tokenize, lowercase, fold, drop Dutch stop words, add compound parts
+    (with a CompoundSplitter learned from the corpus), stem."""
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter()
             | StopFilter(stoplist=DUTCH_STOPWORDS, minsize=1)
-            | DutchStemFilter())
+            | CompoundFilter(splitter) | DutchStemFilter())
 
 
 def plain_analyzer():

@@ -23,7 +23,9 @@ from corpus.letter import Letter
 
 from . import store
 from .schema import letter_from_stored, to_document
+from .compounds import CompoundSplitter
 from .topics import TopicModel, assign_topics
+from .vocabulary import Vocabulary, count_words
 
 TOPIC_MODEL = "topics.json"
 # When two files hold the same document (the XML and the HTML of one
@@ -71,11 +73,14 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     roots = [Path(p).resolve() for p in paths]
 
     parsed: dict[str, tuple[str, Letter]] = {}
+    words: dict[str, object] = {}
     for kind, path, payload in _read_all(files, existing, procs, progress):
         if kind == "unchanged":
             report.unchanged += 1
         elif kind == "letter":
-            parsed[path] = payload
+            digest, letter, counts = payload
+            parsed[path] = (digest, letter)
+            words[path] = counts
         elif kind == "skipped":
             report.skipped.append(Problem(path, payload))
         else:
@@ -88,9 +93,12 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
 
     progress("onderwerpen", 0, 1)
     model = TopicModel() if fresh else _load_model(index_dir)
+    vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
     replaced = [s for s in parsed if s in existing] + vanished
     if not fresh:
-        _unlearn(index_dir, model, [existing[s].id for s in replaced])
+        _unlearn(index_dir, model, vocabulary, [existing[s].id for s in replaced])
+    for source in winners:
+        vocabulary.add(words[source])
     letters = [letter for _, letter in winners.values()]
     for letter in letters:
         if letter.topic_source in ("metadata", "sidecar"):
@@ -103,10 +111,10 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report.updated = sum(1 for s in to_write if s in existing)
     report.removed = len(vanished) + sum(1 for s in parsed if s in existing and s not in to_write)
     if fresh:
-        _write_fresh(index_dir, to_write, model, procs, progress)
+        _write_fresh(index_dir, to_write, model, vocabulary, procs, progress)
     elif to_write or vanished or report.removed:
         _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
-            s for s in to_write if s in existing], model, progress)
+            s for s in to_write if s in existing], model, vocabulary, progress)
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -148,7 +156,10 @@ def _read_one(path: Path):
         digest = fingerprint(path).digest
         if _known_digests.get(source) == digest:
             return "unchanged", source, None
-        return "letter", source, (digest, read_letter(path))
+        letter = read_letter(path)
+        # Counted here, in the worker process, to spare the main process a
+        # second pass over all the text.
+        return "letter", source, (digest, letter, count_words(letter.body))
     except NotALetter as exc:
         return "skipped", source, exc.reason
     except ReadError as exc:
@@ -178,11 +189,12 @@ def _resolve_duplicates(parsed, existing, vanished):
     return winners, duplicates
 
 
-def _write_fresh(index_dir: Path, to_write, model, procs, progress) -> None:
-    """Write a complete index beside the old one, then swap it in."""
+def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) -> None:
+    """Write a complete index beside the old one, then swap it in. Compounds
+    are split with the vocabulary of exactly these letters."""
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
-    ix = store.create(staging)
+    ix = store.create(staging, CompoundSplitter(vocabulary.counts))
     total = len(to_write)
     progress("schrijven", 0, total)
     big = total > 2000 and procs > 1
@@ -194,10 +206,12 @@ def _write_fresh(index_dir: Path, to_write, model, procs, progress) -> None:
     writer.commit()
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
+    vocabulary.save(staging)
     _swap(staging, index_dir)
 
 
-def _write_changes(index_dir: Path, to_write, remove_sources, model, progress) -> None:
+def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
+                   progress) -> None:
     ix = store.open_index(index_dir)
     writer = ix.writer(limitmb=256)
     try:
@@ -213,6 +227,7 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, progress) -
         raise
     writer.commit()
     model.save(index_dir / TOPIC_MODEL)
+    vocabulary.save(index_dir)
     store.update_manifest(index_dir)
 
 
@@ -250,8 +265,10 @@ def _load_model(index_dir: Path) -> TopicModel:
         return model
 
 
-def _unlearn(index_dir: Path, model: TopicModel, ids: list[str]) -> None:
-    """Take letters that leave or change out of the topic model."""
+def _unlearn(index_dir: Path, model: TopicModel, vocabulary: Vocabulary,
+             ids: list[str]) -> None:
+    """Take letters that leave or change out of the topic model and the
+    vocabulary."""
     if not ids:
         return
     with store.open_index(index_dir).searcher() as searcher:
@@ -259,6 +276,7 @@ def _unlearn(index_dir: Path, model: TopicModel, ids: list[str]) -> None:
             stored = searcher.document(id=letter_id)
             if stored:
                 letter = letter_from_stored(stored)
+                vocabulary.add(count_words(letter.body), sign=-1)
                 if letter.topic_source in ("metadata", "sidecar"):
                     model.add(letter, sign=-1)
 

@@ -11,7 +11,7 @@ from corpus.letter import Letter
 from .analysis import dutch_analyzer, plain_analyzer
 
 # Bump when fields change; an index with another revision must be rebuilt.
-SCHEMA_REVISION = 1
+SCHEMA_REVISION = 2
 UNKNOWN = "onbekend"  # facet value for a field the letter does not state
 
 # Facet name -> index field. The web and CLI name facets by the keys.
@@ -32,8 +32,11 @@ def facet_field(sortable: bool = True) -> ID:
     return ID(stored=False, sortable=sortable)
 
 
-def make_schema() -> Schema:
-    dutch = dutch_analyzer()
+def make_schema(splitter=None) -> Schema:
+    """The schema; `splitter` (a CompoundSplitter learned from the letters
+    being indexed) is pickled into it, so every later update of the index
+    splits compounds the same way."""
+    dutch = dutch_analyzer(splitter)
     return Schema(
         id=ID(stored=True, unique=True),
         source=ID(stored=True),

@@ -37,9 +37,9 @@ def exists(index_dir: Path) -> bool:
         str(index_dir), indexname=INDEX_NAME)
 
 
-def create(index_dir: Path):
+def create(index_dir: Path, splitter=None):
     index_dir.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(index_dir), make_schema(), indexname=INDEX_NAME)
+    ix = whoosh_index.create_in(str(index_dir), make_schema(splitter), indexname=INDEX_NAME)
     write_manifest(index_dir, {**expected_manifest(), "created": _now()})
     return ix
 

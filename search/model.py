@@ -22,6 +22,7 @@ class SearchRequest:
     per_page: int = 10
     snippets: bool = True
     facets: bool = True
+    explain: bool = False  # say per hit which terms matched where, and how much
 
 
 @dataclass
@@ -39,9 +40,13 @@ class Hit:
     source: str
     score: float | None  # None when sorted by date
     snippets: list[str]  # HTML: escaped text with <mark> around matches
+    explanation: list[dict] | None = None  # only when asked for (explain=True)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if data["explanation"] is None:
+            del data["explanation"]
+        return data
 
 
 @dataclass

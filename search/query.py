@@ -18,6 +18,9 @@ from whoosh import query as Q
 
 from corpus.kamerstuk import normalise_dossier, parse_identifier
 from corpus.koop_metadata import normalise_vergaderjaar
+from index.analysis import PART_MARK, fold
+
+from .synonyms import normalise
 
 from .errors import QueryError
 
@@ -28,6 +31,11 @@ MAX_CLAUSES = 60
 ID_BOOST = 1000.0
 ALL_WORDS_BOOST = 50.0
 MAX_TIERED_WORDS = 6
+PART_BOOST = 0.3       # a word found inside a compound counts for less
+PARTS_TIER_BOOST = 2.0
+PART_FIELDS = ("body", "title")
+PROXIMITY_SLOP = 4
+PROXIMITY_BOOST = 3.0
 SEARCH_FIELDS = ("body", "title", "dossier_title")
 
 # field:value names users can type -> what they filter.
@@ -56,6 +64,9 @@ _OR_WORDS = {"OR", "OF", "|"}
 class Clause:
     text: str
     phrase: bool = False
+    # Several typed words that together form a synonym term ("kunstmatige
+    # intelligentie"): all must match, in any order.
+    all_words: bool = False
 
 
 @dataclass
@@ -64,6 +75,7 @@ class ParsedQuery:
     excluded: list[Clause] = field(default_factory=list)
     field_filters: list[tuple[str, str, bool]] = field(default_factory=list)  # (facet, value, negated)
     identifiers: list[str] = field(default_factory=list)
+    expansions: list[str] = field(default_factory=list)  # synonyms added
 
     @property
     def empty(self) -> bool:
@@ -107,29 +119,74 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
-    """The scoring query, or None when the user gave no words (browse)."""
+    """The scoring query, or None when the user gave no words (browse).
+
+    Tiers, each far above the next: letters with every word as a word of its
+    own; letters with every word, some only inside compounds; letters
+    missing one word; letters with some of the words.
+    """
+    whole = [g for g in (_group_query(group, schema, parts=False) for group in parsed.groups) if g]
     groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
-    parts: list[Q.Query] = []
+    tiers: list[Q.Query] = []
+    near = _proximity_query(parsed, schema)
+    if near is not None:
+        tiers.append(near)
     if groups:
-        parts.append(Q.And(groups, boost=ALL_WORDS_BOOST) if len(groups) > 1 else groups[0])
+        tiers.append(_all(whole, boost=ALL_WORDS_BOOST))
+        # Kept far below the whole-word tier, so that a word standing on its
+        # own always outranks the same word inside a compound.
+        tiers.append(_all(groups, boost=PARTS_TIER_BOOST))
         if 2 < len(groups) <= MAX_TIERED_WORDS:
-            # Letters missing just one word come next.
             for skip in range(len(groups)):
-                parts.append(Q.And(groups[:skip] + groups[skip + 1:],
-                                   boost=ALL_WORDS_BOOST / 10))
+                tiers.append(Q.And(groups[:skip] + groups[skip + 1:], boost=ALL_WORDS_BOOST / 10))
         if len(groups) > 1:
-            # Then the rest: the more of the words a letter has, the higher.
-            parts.append(Q.Or(groups, scale=0.9))
+            # The more of the words a letter has, the higher.
+            tiers.append(Q.Or(groups, scale=0.9))
     for kst in parsed.identifiers:
-        parts.append(Q.Term("id", kst, boost=ID_BOOST))
-        parts.append(Q.Term("references", kst, boost=2.0))
-    if not parts:
+        tiers.append(Q.Term("id", kst, boost=ID_BOOST))
+        tiers.append(Q.Term("references", kst, boost=2.0))
+    if not tiers:
         return None
-    return Q.Or(parts) if len(parts) > 1 else parts[0]
+    return Q.Or(tiers) if len(tiers) > 1 else tiers[0]
+
+
+def _all(queries: list[Q.Query], boost: float) -> Q.Query:
+    if len(queries) == 1:
+        # Whoosh drops the boost of a one-member Or: boost the member itself.
+        return queries[0].with_boost(queries[0].boost * boost)
+    return Q.And(queries, boost=boost)
+
+
+def expand_synonyms(parsed: ParsedQuery, synonyms) -> ParsedQuery:
+    """Widen each term that has synonyms into an OR of the term and them.
+
+    Consecutive typed words are matched as one term when they form one
+    ("kunstmatige intelligentie"), longest first.
+    """
+    groups, i = [], 0
+    while i < len(parsed.groups):
+        for size in range(min(synonyms.longest, len(parsed.groups) - i), 0, -1):
+            window = parsed.groups[i:i + size]
+            if not all(len(g) == 1 and (size == 1 or not g[0].phrase) for g in window):
+                continue
+            words = " ".join(g[0].text for g in window)
+            others = synonyms.lookup(normalise(words))
+            if others:
+                original = window[0][0] if size == 1 else Clause(words, all_words=True)
+                groups.append([original] + [Clause(o, phrase=" " in o) for o in others])
+                parsed.expansions.extend(o for o in others if o not in parsed.expansions)
+                i += size
+                break
+        else:
+            groups.append(parsed.groups[i])
+            i += 1
+    parsed.groups = groups
+    return parsed
 
 
 def exclusion_query(parsed: ParsedQuery, schema) -> Q.Query | None:
-    excluded = [q for q in (_clause_query(c, schema) for c in parsed.excluded) if q]
+    # "-wapens" leaves out letters with the word, not those with "kernwapens".
+    excluded = [q for q in (_clause_query(c, schema, parts=False) for c in parsed.excluded) if q]
     return Q.Or(excluded) if excluded else None
 
 
@@ -166,21 +223,28 @@ def facet_value_filter(facet: str, value: str) -> Q.Query:
     return Q.Term(facet, value)
 
 
-def _group_query(group: list[Clause], schema) -> Q.Query | None:
-    alternatives = [q for q in (_clause_query(c, schema) for c in group) if q]
+def _group_query(group: list[Clause], schema, parts: bool = True) -> Q.Query | None:
+    alternatives = [q for q in (_clause_query(c, schema, parts) for c in group) if q]
     if not alternatives:
         return None
     return Q.Or(alternatives) if len(alternatives) > 1 else alternatives[0]
 
 
-def _clause_query(clause: Clause, schema) -> Q.Query | None:
+def _clause_query(clause: Clause, schema, parts: bool = True) -> Q.Query | None:
     if not clause.phrase and clause.text.endswith("*"):
         return _prefix_query(clause.text.rstrip("*"))
+    if clause.all_words:
+        words = [q for q in (_clause_query(Clause(w), schema, parts) for w in clause.text.split())
+                 if q]
+        return Q.And(words) if words else None
     per_field = []
     for fieldname in SEARCH_FIELDS:
         words = _analyse(schema, fieldname, clause.text)
         if len(words) == 1:
             per_field.append(Q.Term(fieldname, words[0]))
+            if parts and not clause.phrase and fieldname in PART_FIELDS:
+                # The word as part of a compound: found, but ranked lower.
+                per_field.append(Q.Term(fieldname, PART_MARK + words[0], boost=PART_BOOST))
         elif words and fieldname != "dossier_title":
             per_field.append(Q.Phrase(fieldname, words))
     if not clause.phrase and re.fullmatch(r"\d{5}", clause.text):
@@ -190,8 +254,19 @@ def _clause_query(clause: Clause, schema) -> Q.Query | None:
     return Q.Or(per_field)
 
 
+def _proximity_query(parsed: ParsedQuery, schema) -> Q.Query | None:
+    """Letters where the typed words stand close together rank higher."""
+    plain = [g[0] for g in parsed.groups if len(g) == 1 and not g[0].phrase
+             and not g[0].text.endswith("*")]
+    if len(plain) < 2 or len(plain) != len(parsed.groups):
+        return None
+    words = _analyse(schema, "body", " ".join(c.text for c in plain))
+    if len(words) < 2:
+        return None
+    return Q.Phrase("body", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+
+
 def _prefix_query(prefix: str) -> Q.Query:
-    from index.analysis import fold
     prefix = fold(prefix.lower())
     if len(prefix) < 3 or not prefix.isalnum():
         raise QueryError("Een zoekwoord met * heeft minstens drie letters ervoor nodig, "

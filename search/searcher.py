@@ -5,6 +5,7 @@ when the index changes on disk, instead of opening one per query.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -20,8 +21,11 @@ from . import snippets
 from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
-from .query import (build_query, exclusion_query, facet_value_filter,
+from .explain import explain_hit
+from .query import (build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
+from .spelling import Speller
+from .synonyms import load_synonyms
 
 # The facets a search response carries by default, and how many values each.
 DEFAULT_FACETS = ("year", "dossier", "topic", "doc_type", "sender")
@@ -29,6 +33,8 @@ FACET_LIMIT = 30
 # Years are few and feed the per-year chart: always count them all.
 UNLIMITED_FACETS = ("year",)
 MAX_PAGE = 10_000
+# Below this many matches a spelling suggestion is looked for.
+SUGGEST_BELOW = 5
 
 
 @dataclass
@@ -40,11 +46,13 @@ class IndexStats:
 
 
 class Searcher:
-    def __init__(self, index_dir: str | Path):
+    def __init__(self, index_dir: str | Path, synonyms_file: str | Path | None = None):
         self.index_dir = Path(index_dir)
+        self.synonyms_file = synonyms_file
         self._ix = store.open_index(self.index_dir)
         self._searcher = self._ix.searcher()
         self._table: FacetTable | None = None
+        self._speller: Speller | None = None
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -67,6 +75,7 @@ class Searcher:
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._table = None
+                self._speller = None
             if self._table is None:
                 self._table = FacetTable(self._searcher.reader())
             return self._searcher
@@ -76,7 +85,7 @@ class Searcher:
         _validate(request)
         searcher = self.current()
         table = self._table
-        scoring, matcher = self._queries(request)
+        parsed, scoring, matcher = self._queries(request)
         docnums = list(searcher.docs_for_query(matcher))
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
@@ -86,24 +95,31 @@ class Searcher:
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort)[offset:end]
         hits = [self._hit(searcher, docnum, score, hit, request.snippets)
                 for docnum, score, hit in page]
+        if request.explain and scoring is not None:
+            labels = self._typed_words(parsed)
+            for found, (docnum, _, _) in zip(hits, page):
+                found.explanation = explain_hit(searcher, scoring, docnum, labels)
         facets = (table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
                   if request.facets else {})
         return SearchResponse(
             query=request.query, total=len(docnums), page=request.page,
             per_page=request.per_page, took_ms=round((time.perf_counter() - started) * 1000, 1),
             hits=hits, facets=facets, sort=request.sort,
-            filters={k: list(v) for k, v in request.filters.items() if v})
+            filters={k: list(v) for k, v in request.filters.items() if v},
+            suggestion=self._suggest(request, parsed, len(docnums)),
+            expansions=parsed.expansions)
 
     def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
         """Counts only (for the facets API): no hits, no snippets."""
         _validate(request)
         searcher = self.current()
-        _, matcher = self._queries(request)
+        _, _, matcher = self._queries(request)
         return self._table.count(list(searcher.docs_for_query(matcher)), names, limit)
 
     def _queries(self, request: SearchRequest):
-        """(the scoring query or None, the query that selects every match)."""
-        parsed = parse_query(request.query)
+        """(the parsed query, the scoring query or None, the query that
+        selects every match)."""
+        parsed = expand_synonyms(parse_query(request.query), load_synonyms(self.synonyms_file))
         scoring = build_query(parsed, self.schema)
         restrict = self._filters(parsed, request)
         matcher = scoring or restrict or Q.Every()
@@ -112,7 +128,40 @@ class Searcher:
         excluded = exclusion_query(parsed, self.schema)
         if excluded is not None:
             matcher = Q.AndNot(matcher, excluded)
-        return scoring, matcher
+        return parsed, scoring, matcher
+
+    def _typed_words(self, parsed) -> dict[str, str]:
+        """Index term (stem) -> the word as typed, for explanations."""
+        analyzer = self.schema["body"].analyzer
+        labels = {}
+        for group in parsed.groups:
+            for clause in group:
+                for word in clause.text.split():
+                    for token in analyzer(word, mode="query"):
+                        labels.setdefault(token.text, word.strip('"'))
+        return labels
+
+    def _suggest(self, request: SearchRequest, parsed, total: int) -> str | None:
+        """The query with its misspelt words corrected, when that finds more."""
+        if total >= SUGGEST_BELOW or not request.query.strip():
+            return None
+        if self._speller is None:
+            from index.vocabulary import Vocabulary
+            self._speller = Speller(Vocabulary.load(self.index_dir).counts)
+        corrected = request.query
+        for group in parsed.groups:
+            clause = group[0]
+            if clause.phrase or clause.all_words or not clause.text.isalpha():
+                continue
+            better = self._speller.correct(clause.text)
+            if better:
+                corrected = re.sub(rf"(?<!\w){re.escape(clause.text)}(?!\w)", better,
+                                   corrected, count=1)
+        if corrected == request.query:
+            return None
+        _, _, matcher = self._queries(SearchRequest(query=corrected, filters=request.filters))
+        better_total = sum(1 for _ in self.current().docs_for_query(matcher))
+        return corrected if better_total > total else None
 
     def _by_date(self, searcher, matcher, scoring, docnums, sort):
         """All matches ordered by date (unknown dates last), relevance

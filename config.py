@@ -1,0 +1,276 @@
+"""One configuration for every command: defaults < kamerzoek.toml < environment
+< command line.
+
+The file is `kamerzoek.toml` in the working directory, or the one named by
+`--config FILE` or `$KAMERZOEK_CONFIG`. Keys are `name` or `section.name`;
+every key can be overridden by an environment variable named
+``KAMERZOEK_`` + the key in capitals with dots as underscores
+(``server.port`` -> ``KAMERZOEK_SERVER_PORT``, ``index`` ->
+``KAMERZOEK_INDEX``, ``cors.origins`` -> ``KAMERZOEK_CORS_ORIGINS``). Lists in
+the environment are separated by commas (origins also by spaces). Relative
+paths in the file are taken from the file's folder; elsewhere from the
+working directory. An unknown key or a bad value is a `ConfigError` that names
+the key and where it came from.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import urlparse
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+FILENAME = "kamerzoek.toml"
+ENV_PREFIX = "KAMERZOEK_"
+CONFIG_ENV = "KAMERZOEK_CONFIG"
+
+DEFAULT, FILE, ENV, COMMAND_LINE = "standaard", "bestand", "omgeving", "opdrachtregel"
+
+
+class ConfigError(Exception):
+    """A bad configuration; the message is Dutch and names the key."""
+
+
+def _range(low=None, high=None, *, strict_low=False) -> Callable[[Any], str | None]:
+    def check(value):
+        if low is not None and (value <= low if strict_low else value < low):
+            return f"moet {'groter dan' if strict_low else 'minstens'} {low} zijn"
+        if high is not None and value > high:
+            return f"mag hoogstens {high} zijn"
+        return None
+    return check
+
+
+def _http_url(value: str) -> str | None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return "moet een http(s)-adres zijn"
+    return None
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str            # str, int, float, path, paths, strings
+    default: Any
+    help: str
+    check: Callable[[Any], str | None] | None = None
+    optional: bool = False   # None (not set) is allowed
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper().replace(".", "_")
+
+
+KEYS = {key.name: key for key in [
+    Key("index", "path", "kamerzoek-index", "Map van de index."),
+    Key("corpus.folders", "paths", [],
+        "Mappen met brieven voor 'kamerzoek index' zonder PATHS."),
+    Key("analysis.synonyms", "path", None,
+        "Synoniemenbestand (standaard: index/synonyms.txt van kamerzoek).", optional=True),
+    Key("topics.threshold", "float", 0.5,
+        "Minimale zekerheid van het onderwerpmodel (0-1).", _range(0, 1)),
+    Key("search.page_size", "int", 10, "Resultaten per pagina (CLI en web).", _range(1, 100)),
+    Key("server.host", "str", "127.0.0.1", "Adres van 'kamerzoek serve'."),
+    Key("server.port", "int", 8000, "Poort van 'kamerzoek serve'.", _range(1, 65535)),
+    Key("cors.origins", "strings", [],
+        "Websites die de JSON-API vanuit de browser mogen gebruiken ('*' = alle)."),
+    Key("fetch.base_url", "str", "https://repository.overheid.nl/sru",
+        "SRU-zoekdienst van KOOP.", _http_url),
+    Key("fetch.rate", "float", 2.0, "Maximaal aantal verzoeken per seconde.",
+        _range(0, strict_low=True)),
+    Key("fetch.timeout", "float", 30.0, "Wachttijd per verzoek in seconden.",
+        _range(0, strict_low=True)),
+    Key("fetch.retries", "int", 4, "Nieuwe pogingen na een netwerk- of serverfout.",
+        _range(0, 20)),
+    Key("fetch.backoff", "float", 1.0,
+        "Eerste wachttijd in seconden voor een nieuwe poging (verdubbelt elke keer).",
+        _range(0)),
+    Key("fetch.contact", "str", "", "Contact (e-mail of URL) in de User-Agent."),
+    Key("fetch.out", "path", "kamerzoek-corpus", "Map voor opgehaalde Kamerstukken."),
+    Key("fetch.page_size", "int", 100, "Records per SRU-verzoek.", _range(1, 1000)),
+    Key("fetch.types", "strings", ["Brief regering", "Brief"],
+        "Soorten Kamerstuk (KamerstukTypen) die 'kamerzoek fetch' ophaalt."),
+]}
+
+_KIND_NAMES = {"str": "tekst", "int": "geheel getal", "float": "getal", "path": "pad",
+               "paths": "lijst van paden", "strings": "lijst van teksten"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Any]
+    sources: Mapping[str, str]   # key -> "standaard", "bestand", "omgeving (X)", ...
+    file: Path | None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def source(self, name: str) -> str:
+        return self.sources[name]
+
+    def override(self, name: str, value: Any) -> "Settings":
+        """The settings with one value from the command line (None: no change)."""
+        if value is None:
+            return self
+        key = KEYS[name]
+        value = _check(key, _convert(key, value, None), "opdrachtregel")
+        return Settings({**self.values, name: value}, {**self.sources, name: COMMAND_LINE},
+                        self.file)
+
+
+def load(path: str | Path | None = None, *, environ: Mapping[str, str] | None = None,
+         cwd: Path | None = None) -> Settings:
+    """Defaults, then the file, then the environment."""
+    environ = os.environ if environ is None else environ
+    cwd = Path.cwd() if cwd is None else Path(cwd)
+    values = {name: _convert(key, key.default, None) for name, key in KEYS.items()}
+    sources = {name: DEFAULT for name in KEYS}
+    file = _find_file(path, environ, cwd)
+    if file is not None:
+        for name, value in _read_file(file).items():
+            values[name], sources[name] = value, f"{FILE} ({file})"
+    for name, key in KEYS.items():
+        raw = environ.get(key.env)
+        if raw is not None:
+            values[name] = _from_env(key, raw, cwd)
+            sources[name] = f"{ENV} ({key.env})"
+    return Settings(values, sources, file)
+
+
+def format_settings(settings: Settings) -> str:
+    """The effective configuration as TOML-like lines, each with its source."""
+    rows = describe(settings)
+    width = max(len(name) for name, _, _ in rows)
+    lines = [f"Configuratiebestand: {settings.file or f'geen (geen {FILENAME} hier)'}",
+             "Omgevingsvariabele per sleutel: KAMERZOEK_ + sleutel in hoofdletters, punt wordt _"
+             " (server.port: KAMERZOEK_SERVER_PORT).", ""]
+    lines += [f"{name:<{width}} = {value}  # {source}" for name, value, source in rows]
+    return "\n".join(lines)
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(key, value as TOML, source) for every key, for `kamerzoek config`."""
+    return [(name, show(settings[name]), settings.source(name)) for name in KEYS]
+
+
+def show(value: Any) -> str:
+    import json
+    if value is None:
+        return "(niet gezet)"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, (Path, str)):
+        return json.dumps(str(value), ensure_ascii=False)
+    return str(value)
+
+
+def _find_file(path, environ, cwd: Path) -> Path | None:
+    if path is None and environ.get(CONFIG_ENV):
+        path = environ[CONFIG_ENV]
+    if path is not None:
+        path = Path(path)
+        path = path if path.is_absolute() else cwd / path
+        if not path.is_file():
+            raise ConfigError(f"Configuratiebestand {path} bestaat niet.")
+        return path
+    candidate = cwd / FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def _read_file(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{file}: kan niet gelezen worden ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: geen UTF-8-tekst.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: ongeldige TOML ({exc}).") from None
+    out = {}
+    for name, value in _flatten(data):
+        key = KEYS.get(name)
+        if key is None:
+            raise ConfigError(f"{file}: onbekende sleutel '{name}'{_suggest(name)}.")
+        where = f"{file}: sleutel '{name}'"
+        out[name] = _check(key, _convert(key, value, file.parent, where), where)
+    return out
+
+
+def _flatten(data: dict, prefix: str = ""):
+    for name, value in data.items():
+        full = prefix + name
+        if isinstance(value, dict) and not prefix and full not in KEYS:
+            yield from _flatten(value, full + ".")
+        else:
+            yield full, value
+
+
+def _suggest(name: str) -> str:
+    close = difflib.get_close_matches(name, KEYS, n=1)
+    hint = f"; bedoelt u '{close[0]}'?" if close else ""
+    return f"{hint} Bekende sleutels: {', '.join(KEYS)}"
+
+
+def _from_env(key: Key, raw: str, cwd: Path) -> Any:
+    where = f"omgevingsvariabele {key.env}"
+    raw = raw.strip()
+    if key.kind in ("paths", "strings"):
+        separators = r"[,\s]+" if key.name == "cors.origins" else ","
+        value: Any = [part.strip() for part in re.split(separators, raw) if part.strip()]
+    elif key.kind == "int":
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{where}: '{raw}' is geen geheel getal.") from None
+    elif key.kind == "float":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{where}: '{raw}' is geen getal.") from None
+    else:
+        value = (raw or None) if key.optional else raw
+    return _check(key, _convert(key, value, cwd, where), where)
+
+
+def _convert(key: Key, value: Any, base: Path | None, where: str = "") -> Any:
+    """Type-check one value and make paths absolute against ``base``."""
+    where = where or f"sleutel '{key.name}'"
+    if value is None and key.optional:
+        return None
+    wrong = ConfigError(f"{where} moet een {_KIND_NAMES[key.kind]} zijn, niet {value!r}.")
+    if key.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong
+        return value
+    if key.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise wrong
+        return float(value)
+    if key.kind in ("str", "path"):
+        if not isinstance(value, (str, Path)):
+            raise wrong
+        return _path(value, base) if key.kind == "path" else value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in value):
+        raise wrong
+    return [_path(v, base) for v in value] if key.kind == "paths" else list(value)
+
+
+def _path(value, base: Path | None) -> Path:
+    path = Path(value).expanduser()
+    return base / path if base is not None and not path.is_absolute() else path
+
+
+def _check(key: Key, value: Any, where: str) -> Any:
+    problem = key.check(value) if key.check and value is not None else None
+    if problem:
+        raise ConfigError(f"{where}: {value!r} {problem}.")
+    return value

@@ -1,0 +1,257 @@
+"""Download Kamerstukken from KOOP's SRU service into a folder `kamerzoek
+index` reads.
+
+Layout, per document: ``OUT/<id>/xml/<id>.xml`` beside
+``OUT/<id>/metadata/metadata.xml`` - the repository's FRBR layout cut down to
+what `corpus.xml_reader` looks for (`metadata.xml` two levels up from the XML,
+in `metadata/`). The metadata is fetched first, so an XML on disk always had
+its metadata tried first. Every file is written to a hidden temporary file and
+renamed, so a file is complete or absent: a run that is stopped or loses the
+network keeps what it has, and the next run skips it.
+
+The client is polite: at most `rate` requests a second, a User-Agent with a
+contact address, and on a 5xx/429 answer, a timeout or a connection error a
+new try after 1, 2, 4, ... times `backoff` seconds (or the server's
+Retry-After, when longer).
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlparse
+from urllib.request import Request, urlopen
+
+from .sru import (Record, Selection, SruError, build_query, diagnostic_message,
+                  parse_response, search_url)
+
+MAX_WAIT = 600.0   # seconds; a longer Retry-After is cut to this
+Progress = Callable[[int, int], None]   # (done, total)
+
+
+class FetchError(Exception):
+    """A request that failed for good; the message is Dutch."""
+
+    def __init__(self, message: str, body: bytes = b""):
+        super().__init__(message)
+        self.body = body
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    base_url: str = "https://repository.overheid.nl/sru"
+    rate: float = 2.0
+    timeout: float = 30.0
+    retries: int = 4
+    backoff: float = 1.0
+    contact: str = ""
+    page_size: int = 100
+
+    @classmethod
+    def from_config(cls, settings) -> "FetchSettings":
+        return cls(**{name: settings[f"fetch.{name}"] for name in cls.__dataclass_fields__})
+
+    @property
+    def user_agent(self) -> str:
+        try:
+            version = metadata.version("kamerzoek")
+        except metadata.PackageNotFoundError:
+            version = "dev"
+        return f"kamerzoek/{version}" + (f" (+{self.contact})" if self.contact else "")
+
+
+@dataclass
+class FetchReport:
+    found: int | None = None                               # as the service counts
+    fetched: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)       # already complete on disk
+    without_xml: list[str] = field(default_factory=list)   # only pdf etc.
+    failed: list[tuple[str, str]] = field(default_factory=list)   # (id or url, reason)
+    error: str | None = None                               # why the search stopped early
+    resumable: bool = False                                # a network error: run again
+    seconds: float = 0.0
+
+    def summary(self, out_dir) -> str:
+        found = "" if self.found is None else f" (de zoekdienst vond er {self.found})"
+        return (f"Klaar in {self.seconds:.1f} s: {len(self.fetched)} opgehaald, "
+                f"{len(self.skipped)} al aanwezig, {len(self.without_xml)} zonder XML, "
+                f"{len(self.failed)} mislukt{found}. Map: {out_dir}")
+
+
+class HttpClient:
+    """GET with a request rate, retries and back-off; sleep/clock injectable."""
+
+    def __init__(self, settings: FetchSettings, *, sleep=time.sleep, clock=time.monotonic):
+        self.settings = settings
+        self._sleep, self._clock = sleep, clock
+        self._next_turn = 0.0
+
+    def get(self, url: str) -> bytes:
+        if urlparse(url).scheme not in ("http", "https"):
+            raise FetchError(f"ongeldig adres {url!r}")
+        request = Request(url, headers={"User-Agent": self.settings.user_agent})
+        attempt = 0
+        while True:
+            self._wait_turn()
+            try:
+                with urlopen(request, timeout=self.settings.timeout) as response:
+                    return response.read()
+            except HTTPError as exc:
+                body, retry_after = _drain(exc), _retry_after(exc.headers.get("Retry-After"))
+                problem = f"HTTP-fout {exc.code} ({exc.reason})"
+                if not (exc.code >= 500 or exc.code == 429) or attempt >= self.settings.retries:
+                    raise FetchError(f"{problem} bij {url}", body) from None
+            except (URLError, OSError, http.client.HTTPException) as exc:
+                problem, retry_after = self._describe(exc), None
+                if attempt >= self.settings.retries:
+                    raise FetchError(f"{problem} bij {url} (na {attempt + 1} pogingen)") from None
+            wait = max(self.settings.backoff * 2 ** attempt, retry_after or 0.0)
+            self._sleep(min(wait, MAX_WAIT))
+            attempt += 1
+
+    def _wait_turn(self) -> None:
+        now = self._clock()
+        if self._next_turn > now:
+            self._sleep(self._next_turn - now)
+        self._next_turn = max(now, self._next_turn) + 1.0 / self.settings.rate
+
+    def _describe(self, exc: Exception) -> str:
+        reason = exc.reason if isinstance(exc, URLError) else exc
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            return f"geen antwoord binnen {self.settings.timeout:g} s"
+        if isinstance(reason, ConnectionRefusedError):
+            return "verbinding geweigerd"
+        if isinstance(reason, socket.gaierror):
+            return "server niet gevonden"
+        return f"netwerkfout ({reason})"
+
+
+def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
+          limit: int | None = None, progress: Progress | None = None,
+          client: HttpClient | None = None) -> FetchReport:
+    """Download every record the selection finds; never raises for a network
+    problem, which ends up in the report instead."""
+    started = time.monotonic()
+    out_dir = Path(out_dir)
+    client = client or HttpClient(settings)
+    progress = progress or (lambda done, total: None)
+    report, seen = FetchReport(), set()
+    query, start = build_query(selection), 1
+    while limit is None or len(seen) < limit:
+        try:
+            page = _search(client, settings, query, start)
+        except SruError as exc:
+            report.error = str(exc)
+            break
+        except FetchError as exc:
+            report.error, report.resumable = f"Zoekdienst niet bereikbaar: {exc}.", True
+            break
+        report.found = page.total
+        expected = page.total or 0
+        if limit is not None:
+            expected = min(expected, limit) if expected else limit
+        report.failed.extend(("(record)", reason) for reason in page.rejected)
+        for record in page.records:
+            if record.identifier in seen or (limit is not None and len(seen) >= limit):
+                continue
+            seen.add(record.identifier)
+            _save_record(client, record, out_dir, report)
+            progress(len(seen), max(expected, len(seen)))
+        if not page.records or not page.next_position or page.next_position <= start:
+            break
+        start = page.next_position
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _search(client: HttpClient, settings: FetchSettings, query: str, start: int):
+    url = search_url(settings.base_url, query, start, settings.page_size)
+    try:
+        data = client.get(url)
+    except FetchError as exc:
+        # An error page may still carry an SRU diagnostic, which says more.
+        diagnostic = diagnostic_message(exc.body)
+        if diagnostic:
+            raise SruError(diagnostic) from None
+        raise
+    return parse_response(data)
+
+
+def _save_record(client: HttpClient, record: Record, out_dir: Path, report: FetchReport):
+    if not record.xml_url:
+        report.without_xml.append(record.identifier)
+        return
+    folder = out_dir / record.identifier
+    targets = [(record.metadata_url, folder / "metadata" / "metadata.xml"),
+               (record.xml_url, folder / "xml" / f"{record.identifier}.xml")]
+    downloaded = False
+    try:
+        for url, path in targets:
+            if url and not is_complete(path):
+                data = client.get(url)
+                if not data.strip():
+                    raise FetchError(f"leeg antwoord van {url}")
+                write_atomic(path, data)
+                downloaded = True
+    except FetchError as exc:
+        report.failed.append((record.identifier, str(exc)))
+        return
+    except OSError as exc:
+        report.failed.append((record.identifier, f"kan niet schrijven ({exc.strerror or exc})"))
+        return
+    (report.fetched if downloaded else report.skipped).append(record.identifier)
+
+
+def is_complete(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a hidden temporary file beside ``path``, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _drain(exc: HTTPError) -> bytes:
+    try:
+        return exc.read()
+    except (OSError, http.client.HTTPException):
+        return b""
+    finally:
+        exc.close()
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - time.time())

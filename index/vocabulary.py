@@ -1,0 +1,56 @@
+"""The corpus's own vocabulary: how often each word occurs.
+
+Learned while indexing and kept beside the index. It feeds compound
+splitting (which parts are real words) and spelling suggestions (which
+corrections exist in these letters). Counts are integers, so a letter can be
+taken out again exactly when it changes or leaves the index.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from .analysis import fold
+
+FILENAME = "vocabulary.json"
+# Letters only: numbers and identifiers are not spelled wrong, nor compounds.
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def count_words(text: str) -> Counter:
+    """Folded, lower-case words of a text with their counts."""
+    return Counter(fold(w) for w in _WORD_RE.findall(text.lower()))
+
+
+class Vocabulary:
+    def __init__(self, counts: Counter | None = None):
+        self.counts: Counter = counts if counts is not None else Counter()
+
+    def add(self, words: Counter, sign: int = 1) -> None:
+        if sign > 0:
+            self.counts.update(words)
+        else:
+            self.counts.subtract(words)
+            for word in [w for w in words if self.counts[w] <= 0]:
+                del self.counts[word]
+
+    def frequent(self, min_count: int) -> dict[str, int]:
+        return {w: n for w, n in self.counts.items() if n >= min_count}
+
+    def save(self, index_dir: Path) -> None:
+        fd, temp = tempfile.mkstemp(prefix=".vocabulary-", dir=index_dir)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self.counts, out, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temp, Path(index_dir) / FILENAME)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "Vocabulary":
+        try:
+            with open(Path(index_dir) / FILENAME, encoding="utf-8") as handle:
+                return cls(Counter(json.load(handle)))
+        except (OSError, ValueError):
+            return cls()

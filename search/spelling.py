@@ -1,0 +1,69 @@
+""""Bedoelde u ...?": corrections from the index's own vocabulary.
+
+Typos and OCR variants are corrected to words that occur in these letters,
+preferring the closest (one edit before two) and then the most frequent.
+Suggestions are offered, never applied silently.
+"""
+from __future__ import annotations
+
+from index.analysis import fold
+
+MIN_COUNT = 3     # a correction must occur at least this often
+MIN_LENGTH = 4    # shorter words are too easy to "correct" into others
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class Speller:
+    def __init__(self, counts: dict[str, int]):
+        self.counts = {w: n for w, n in counts.items() if n >= MIN_COUNT}
+        self._deletes: dict[str, list[str]] | None = None
+
+    def correct(self, word: str) -> str | None:
+        """A better-attested spelling of `word`, or None."""
+        key = fold(word.lower())
+        if len(key) < MIN_LENGTH or not key.isalpha():
+            return None
+        own = self.counts.get(key, 0)
+        for candidates in (self._edits1(key), self._edits2(key)):
+            known = [c for c in candidates if self.counts.get(c, 0) > max(own * 10, 0)]
+            if known:
+                return max(known, key=lambda c: (self.counts[c], c))
+        return None
+
+    def _edits1(self, word: str) -> set[str]:
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        deletes = {a + b[1:] for a, b in splits if b}
+        transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+        inserts = {a + c + b for a, b in splits for c in _LETTERS}
+        return (deletes | transposes | replaces | inserts) - {word}
+
+    def _edits2(self, word: str) -> set[str]:
+        """Words two edits away, found through shared deletions (SymSpell):
+        every known word is filed under itself minus one letter, once."""
+        if self._deletes is None:
+            self._deletes = {}
+            for known in self.counts:
+                if len(known) >= MIN_LENGTH:
+                    for variant in {known[:i] + known[i + 1:] for i in range(len(known))} | {known}:
+                        self._deletes.setdefault(variant, []).append(known)
+        found: set[str] = set()
+        for variant in {word[:i] + word[i + 1:] for i in range(len(word))} | {word}:
+            found.update(self._deletes.get(variant, ()))
+        found.discard(word)
+        return {f for f in found if _distance(word, f) <= 2}
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Damerau-Levenshtein with adjacent
+    transpositions), enough for typos."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]

@@ -1,0 +1,158 @@
+"""kamerzoek.toml, KAMERZOEK_* variables and the command line, in that order
+of precedence; mistakes are messages that name the key."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import config
+from cli import main
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for key in config.KEYS.values():
+        monkeypatch.delenv(key.env, raising=False)
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def write(tmp_path: Path, text: str, name: str = "kamerzoek.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def effective(*args) -> dict:
+    result = CliRunner().invoke(main, [*args, "config", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["settings"]
+
+
+def test_precedence_command_line_env_file_default(tmp_path, monkeypatch):
+    assert effective()["index"] == {"value": '"kamerzoek-index"', "source": "standaard"}
+
+    toml = write(tmp_path, 'index = "uit-bestand"\n[server]\nport = 8100\n')
+    settings = effective()
+    assert settings["index"]["value"] == json.dumps(str(tmp_path / "uit-bestand"))
+    assert settings["index"]["source"] == f"bestand ({toml})"
+    assert settings["server.port"] == {"value": "8100", "source": f"bestand ({toml})"}
+
+    monkeypatch.setenv("KAMERZOEK_INDEX", "uit-omgeving")
+    monkeypatch.setenv("KAMERZOEK_SERVER_PORT", "8200")
+    settings = effective()
+    assert settings["index"]["source"] == "omgeving (KAMERZOEK_INDEX)"
+    assert settings["server.port"] == {"value": "8200", "source":
+                                       "omgeving (KAMERZOEK_SERVER_PORT)"}
+
+    settings = effective("--index", "van-de-opdrachtregel")
+    assert settings["index"] == {"value": '"van-de-opdrachtregel"', "source": "opdrachtregel"}
+    assert settings["server.port"]["value"] == "8200"
+
+
+def test_config_output_lists_every_key_with_its_source(tmp_path, monkeypatch):
+    toml = write(tmp_path, '[cors]\norigins = ["https://intranet.example"]\n'
+                           '[fetch]\ncontact = "beheer@example.org"\n')
+    monkeypatch.setenv("KAMERZOEK_FETCH_RATE", "0.5")
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 0, result.output
+    assert f"Configuratiebestand: {toml}" in result.output
+    assert "KAMERZOEK_SERVER_PORT" in result.output   # the naming rule is explained
+    lines = {line.split(" =")[0].strip(): line for line in result.output.splitlines()
+             if " = " in line}
+    assert set(lines) == set(config.KEYS)
+    assert lines["cors.origins"].endswith(f'["https://intranet.example"]  # bestand ({toml})')
+    assert lines["fetch.rate"].endswith("0.5  # omgeving (KAMERZOEK_FETCH_RATE)")
+    assert lines["server.host"].endswith('"127.0.0.1"  # standaard')
+
+
+def test_config_option_and_variable_choose_the_file(tmp_path, monkeypatch):
+    other = write(tmp_path, "[search]\npage_size = 25\n", "elders.toml")
+    assert effective("--config", str(other))["search.page_size"]["value"] == "25"
+    monkeypatch.setenv("KAMERZOEK_CONFIG", str(other))
+    assert effective()["search.page_size"]["source"] == f"bestand ({other})"
+    result = CliRunner().invoke(main, ["--config", "weg.toml", "config"])
+    assert result.exit_code == 1 and "weg.toml bestaat niet" in result.output
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("[server]\nprot = 8000\n", "onbekende sleutel 'server.prot'; bedoelt u 'server.port'?"),
+    ("colour = 1\n", "onbekende sleutel 'colour'"),
+    ("[server]\nport = -1\n", "sleutel 'server.port': -1 moet minstens 1 zijn"),
+    ("[server]\nport = \"acht\"\n", "sleutel 'server.port' moet een geheel getal zijn"),
+    ("[fetch]\nrate = 0\n", "sleutel 'fetch.rate': 0.0 moet groter dan 0 zijn"),
+    ("[fetch]\nbase_url = \"ftp://x\"\n", "sleutel 'fetch.base_url'"),
+    ("[corpus]\nfolders = \"brieven\"\n", "'corpus.folders' moet een lijst van paden zijn"),
+    ("[server\nport = 1\n", "ongeldige TOML"),
+])
+def test_bad_file_names_the_key_and_the_file(tmp_path, text, expected):
+    toml = write(tmp_path, text)
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 1
+    assert expected in result.output and str(toml) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_environment_value_names_the_variable(monkeypatch):
+    monkeypatch.setenv("KAMERZOEK_SERVER_PORT", "achtduizend")
+    result = CliRunner().invoke(main, ["search", "wapens"])
+    assert result.exit_code == 1
+    assert "omgevingsvariabele KAMERZOEK_SERVER_PORT: 'achtduizend' is geen geheel getal" \
+        in result.output
+
+
+def test_help_works_even_with_a_broken_file(tmp_path):
+    write(tmp_path, "onzin = 1\n")
+    result = CliRunner().invoke(main, ["search", "--help"])
+    assert result.exit_code == 0 and "Zoek in de index" in result.output
+
+
+def test_index_without_paths_uses_corpus_folders(tmp_path, corpus):
+    write(tmp_path, f'index = "ix"\n[corpus]\nfolders = ["{corpus / "letters"}"]\n')
+    result = CliRunner().invoke(main, ["index"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "2 toegevoegd" in result.output and str(tmp_path / "ix") in result.output
+    result = CliRunner().invoke(main, ["--config", str(write(tmp_path, "", "leeg.toml")),
+                                       "index"])
+    assert result.exit_code == 2 and "corpus.folders" in result.output
+
+
+def test_search_page_size_from_the_file(tmp_path, corpus):
+    write(tmp_path, 'index = "ix"\n[search]\npage_size = 1\n')
+    CliRunner().invoke(main, ["index", str(corpus / "letters")], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["search", "--json"], catch_exceptions=False)
+    assert json.loads(result.output)["per_page"] == 1
+
+
+def test_serve_and_create_app_take_their_settings(tmp_path, corpus, monkeypatch):
+    write(tmp_path, 'index = "ix"\n[server]\nhost = "127.0.0.2"\nport = 8123\n'
+                    '[cors]\norigins = ["https://intranet.example/"]\n'
+                    '[search]\npage_size = 7\n')
+    CliRunner().invoke(main, ["index", str(corpus / "letters")], catch_exceptions=False)
+    import flask
+    calls = []
+    monkeypatch.setattr(flask.Flask, "run", lambda app, **kw: calls.append((app, kw)))
+    result = CliRunner().invoke(main, ["serve"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    app, options = calls[0]
+    assert (options["host"], options["port"]) == ("127.0.0.2", 8123)
+    assert app.config["CORS_ORIGINS"] == ["https://intranet.example"]
+    CliRunner().invoke(main, ["serve", "--port", "9000"], catch_exceptions=False)
+    assert calls[1][1]["port"] == 9000
+
+    from web import create_app
+    app = create_app()   # as web.wsgi does: kamerzoek.toml in the working directory
+    assert app.config["KAMERZOEK_INDEX"] == str(tmp_path / "ix")
+    assert app.config["CORS_ORIGINS"] == ["https://intranet.example"]
+    assert app.config["KAMERZOEK_PAGE_SIZE"] == 7
+    monkeypatch.setenv("KAMERZOEK_CORS_ORIGINS", "https://a.example https://b.example")
+    assert create_app().config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert create_app({"CORS_ORIGINS": ["*"]}).config["CORS_ORIGINS"] == ["*"]
+
+
+def test_topic_threshold_default_matches_the_model():
+    from index.topics import TopicModel
+    assert config.KEYS["topics.threshold"].default == TopicModel.threshold

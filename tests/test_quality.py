@@ -1,0 +1,114 @@
+"""Search quality behaviours: compounds, synonyms, suggestions, ranking,
+explain. Small cases on the real index; the benchmark numbers live in
+bench/eval_quality.py, not here."""
+import pytest
+
+from index.compounds import CompoundSplitter
+from search import SearchRequest
+from search.spelling import Speller
+from index.analysis import dutch_analyzer
+from search.synonyms import normalise, parse_synonyms
+
+
+def stems(text):
+    return {t.text for t in dutch_analyzer()(text)}
+
+
+def search(searcher, query="", **kwargs):
+    return searcher.search(SearchRequest(query=query, **kwargs))
+
+
+def ids(response):
+    return [hit.id for hit in response.hits]
+
+
+def test_splitter_finds_the_parts_of_compounds():
+    splitter = CompoundSplitter({"massa": 40, "vernietiging": 30, "wapens": 90, "wapen": 80,
+                                 "kern": 60, "beleid": 500, "vluchtelingen": 70,
+                                 "verdrag": 50, "beheersing": 20, "conferentie": 30})
+    assert splitter.split("massavernietigingswapens") == ("massa", "vernietiging", "wapens")
+    assert set(splitter.split("kernwapenbeleid")) >= {"kern", "wapen", "beleid"}
+    assert splitter.split("vluchtelingenverdrag") == ("vluchtelingen", "verdrag")
+    assert "beheersing" in splitter.split("wapenbeheersingsconferentie")
+    assert splitter.split("conferentie") == ()
+
+
+def test_a_part_finds_the_compound_and_is_marked(searcher):
+    """kst-24515-808 speaks of the "studietoeslag" and never of a "toeslag"
+    on its own: searching "toeslag" finds it and marks the compound."""
+    response = search(searcher, "toeslag", per_page=100, explain=True)
+    hit = next(h for h in response.hits if h.id == "kst-24515-808")
+    assert "<mark>studietoeslag</mark>" in " ".join(hit.snippets)
+    assert {e["kind"] for e in hit.explanation} == {"woorddeel"}
+
+
+def test_words_written_apart_find_the_compound(searcher):
+    together = {h.id for h in search(searcher, "wapenbeheersingsconferentie", per_page=50).hits}
+    assert "kst-33694-45" in together
+    apart = ids(search(searcher, "wapenbeheersing conferentie", per_page=50))
+    assert "kst-33694-45" in apart
+
+
+def test_whole_word_ranks_above_part(searcher):
+    response = search(searcher, "wapens", per_page=100, explain=True)
+    kinds = [{e["kind"] for e in hit.explanation} for hit in response.hits]
+    whole = [i for i, k in enumerate(kinds) if "woord" in k]
+    parts_only = [i for i, k in enumerate(kinds) if k == {"woorddeel"}]
+    assert whole and parts_only
+    assert max(whole) < min(parts_only)
+
+
+def test_synonyms_expand_and_say_so(searcher):
+    ai = search(searcher, "AI", per_page=100)
+    assert "kunstmatige intelligentie" in ai.expansions
+    # Some letters found never write "AI": only a synonym brought them.
+    assert any("ai" not in stems(searcher.get(h.id).body) for h in ai.hits)
+    navo = search(searcher, "NATO")
+    assert "NAVO" in navo.expansions and navo.total >= search(searcher, "NAVO").total
+
+
+def test_synonym_file_format():
+    synonyms = parse_synonyms("# comment\nLAWS, autonome wapensystemen\nsolo\n")
+    assert synonyms.lookup(normalise("laws")) == ("autonome wapensystemen",)
+    assert synonyms.lookup(normalise("Autonome wapensystemen")) == ("LAWS",)
+    assert synonyms.longest == 2
+
+
+def test_spelling_suggestion_is_offered_not_applied(searcher):
+    response = search(searcher, "autonmoe wapenz")
+    assert response.suggestion == "autonome wapens"
+    assert response.total == 0  # nothing silently replaced
+    assert search(searcher, "autonome wapens").suggestion is None
+
+
+def test_speller_prefers_frequent_close_words():
+    speller = Speller({"minister": 900, "ministers": 300, "monster": 4})
+    assert speller.correct("minster") == "minister"
+    assert speller.correct("minister") is None
+    assert speller.correct("xyz") is None
+
+
+def test_all_words_and_proximity_first(searcher):
+    response = search(searcher, "betekenisvolle menselijke controle", per_page=10)
+    top = searcher.get(response.hits[0].id).body.lower()
+    assert "betekenisvolle menselijke controle" in " ".join(top.split())
+
+
+def test_date_sort_breaks_ties_by_relevance(searcher):
+    response = search(searcher, "zorg", sort="date", per_page=100)
+    for a, b in zip(response.hits, response.hits[1:]):
+        assert a.date >= b.date
+        if a.date == b.date:
+            assert a.score >= b.score
+
+
+def test_explain_names_fields_terms_and_contributions(searcher):
+    hit = search(searcher, "autonome wapens", explain=True).hits[0]
+    assert hit.explanation
+    entry = hit.explanation[0]
+    assert set(entry) == {"field", "term", "kind", "score"}
+    assert entry["field"] in {"tekst", "titel", "dossiertitel"}
+    assert any(e["term"] in {"autonome", "wapens"} for e in hit.explanation)
+    scores = [e["score"] for e in hit.explanation]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    assert "explanation" not in search(searcher, "autonome wapens").hits[0].to_dict()
