@@ -13,6 +13,7 @@ from typing import Iterator
 from .errors import NotALetter, ReadError
 from .html_reader import parse_html_letter
 from .letter import LIST_FIELDS, Letter
+from .text_reader import parse_text_letter
 from .xml_reader import parse_xml_letter
 
 LETTER_SUFFIXES = {".xml": "xml", ".html": "html", ".htm": "html",
@@ -27,9 +28,15 @@ _HOUSEKEEPING_RE = re.compile(r"^(readme|license|licence|changelog|copying|notic
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file that may hold a letter, with the hash that says if it changed."""
+    """A file that may hold a letter, read once: its bytes, its sidecar's,
+    and the hash of both that says whether it changed. Parsing these same
+    bytes means a file that changes while being read is indexed as one
+    consistent version, under the hash of that version."""
     path: Path
     digest: str
+    data: bytes
+    sidecar: Path | None = None
+    sidecar_data: bytes | None = None
 
 
 def discover(paths: list[str | Path]) -> Iterator[Path]:
@@ -80,24 +87,33 @@ def sidecar_path(path: Path) -> Path | None:
     return None
 
 
-def fingerprint(path: Path) -> SourceFile:
-    """Hash the file and its sidecar: a change to either re-indexes it."""
-    digest = hashlib.sha1()
-    digest.update(_read_bytes(path))
+def read_source(path: Path) -> SourceFile:
+    """Read a file and its sidecar once; a change to either re-indexes it."""
+    data = _read_bytes(path)
+    digest = hashlib.sha1(data)
     sidecar = sidecar_path(path)
+    sidecar_data = None
     if sidecar:
+        sidecar_data = _read_bytes(sidecar)
         digest.update(b"\0sidecar\0")
-        digest.update(_read_bytes(sidecar))
-    return SourceFile(path, digest.hexdigest())
+        digest.update(sidecar_data)
+    return SourceFile(path, digest.hexdigest(), data, sidecar, sidecar_data)
+
+
+fingerprint = read_source
 
 
 def read_letter(path: Path) -> Letter:
     """Read one file into a Letter; ReadError (or NotALetter) says why not."""
+    return parse_source(read_source(path))
+
+
+def parse_source(source_file: SourceFile) -> Letter:
+    path, data = source_file.path, source_file.data
     source = str(path)
     kind = LETTER_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise NotALetter(source, f"bestandstype {path.suffix or '(geen)'} wordt niet gelezen")
-    data = _read_bytes(path)
     if not data.strip():
         raise ReadError(source, "het bestand is leeg")
     fallback = fallback_id(path)
@@ -106,11 +122,11 @@ def read_letter(path: Path) -> Letter:
     elif kind == "html":
         letter = parse_html_letter(decode(data, source), source=source, fallback_id=fallback)
     else:
-        from .text_reader import parse_text_letter
         letter = parse_text_letter(decode(data, source), source=source,
                                    fallback_id=fallback, markdown=kind == "markdown")
-    sidecar = sidecar_path(path)
-    return apply_sidecar(letter, sidecar) if sidecar else letter
+    if source_file.sidecar is None:
+        return letter
+    return apply_sidecar(letter, source_file.sidecar, source_file.sidecar_data)
 
 
 def decode(data: bytes, source: str) -> str:
@@ -146,11 +162,11 @@ _SIDECAR_FIELDS = {
 }
 
 
-def apply_sidecar(letter: Letter, sidecar: Path) -> Letter:
+def apply_sidecar(letter: Letter, sidecar: Path, raw: bytes | None = None) -> Letter:
     """Metadata from ``NAME.json`` beside the file overrides what was read."""
     source = str(sidecar)
     try:
-        data = json.loads(decode(_read_bytes(sidecar), source))
+        data = json.loads(decode(raw if raw is not None else _read_bytes(sidecar), source))
     except json.JSONDecodeError as exc:
         raise ReadError(source, f"ongeldige JSON ({exc})") from None
     if not isinstance(data, dict):

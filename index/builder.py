@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from corpus.errors import NotALetter, ReadError
-from corpus.files import discover, fingerprint, read_letter
+from corpus.files import discover, parse_source, read_source
 from corpus.letter import Letter
 
 from . import store
@@ -68,6 +68,7 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report = BuildReport()
 
     files = list(discover(paths))
+    store.recover(index_dir)
     fresh = rebuild or not store.exists(index_dir)
     existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
     roots = [Path(p).resolve() for p in paths]
@@ -153,10 +154,11 @@ def _init_worker(known: dict[str, str]) -> None:
 def _read_one(path: Path):
     source = str(path)
     try:
-        digest = fingerprint(path).digest
+        source_file = read_source(path)
+        digest = source_file.digest
         if _known_digests.get(source) == digest:
             return "unchanged", source, None
-        letter = read_letter(path)
+        letter = parse_source(source_file)
         # Counted here, in the worker process, to spare the main process a
         # second pass over all the text.
         return "letter", source, (digest, letter, count_words(letter.body))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from .schema import SCHEMA_REVISION, make_schema
 
 MANIFEST = "kamerzoek.json"
 INDEX_NAME = "letters"
+_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
 
 
 class IndexStoreError(Exception):
@@ -32,6 +34,26 @@ def expected_manifest() -> dict:
     return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
 
 
+def identity(index_dir: Path) -> tuple[int, int]:
+    """(folder inode, latest generation): changes when the index is updated
+    and, through the inode, when a rebuild swaps in a new folder."""
+    try:
+        inode = os.stat(index_dir).st_ino
+        names = os.listdir(index_dir)
+    except OSError:
+        return (0, -1)
+    generations = [int(m.group(1)) for m in map(_TOC_RE.match, names) if m]
+    return inode, max(generations, default=-1)
+
+
+def recover(index_dir: Path) -> None:
+    """Finish a rebuild's folder swap that a crash interrupted: if the index
+    folder is gone but the previous one is still beside it, put it back."""
+    old = index_dir.with_name(index_dir.name + ".old")
+    if not index_dir.exists() and old.is_dir():
+        os.replace(old, index_dir)
+
+
 def exists(index_dir: Path) -> bool:
     return (index_dir / MANIFEST).is_file() and whoosh_index.exists_in(
         str(index_dir), indexname=INDEX_NAME)
@@ -47,6 +69,7 @@ def create(index_dir: Path, splitter=None):
 def open_index(index_dir: Path):
     """Open an index built by this version of kamerzoek, or explain why not."""
     index_dir = Path(index_dir)
+    recover(index_dir)
     if not exists(index_dir):
         raise IndexMissing(
             f"Geen index gevonden in {index_dir}. Bouw er een met: kamerzoek index MAP")

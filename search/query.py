@@ -150,6 +150,12 @@ def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
     return Q.Or(tiers) if len(tiers) > 1 else tiers[0]
 
 
+def all_words_query(parsed: ParsedQuery, schema) -> Q.Query | None:
+    """Letters with every word (inside compounds too)."""
+    groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
+    return _all(groups, boost=1.0) if groups else None
+
+
 def _all(queries: list[Q.Query], boost: float) -> Q.Query:
     if len(queries) == 1:
         # Whoosh drops the boost of a one-member Or: boost the member itself.

@@ -5,6 +5,7 @@ when the index changes on disk, instead of opening one per query.
 """
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as Q
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from corpus.letter import Letter
 from index import store
@@ -22,7 +24,7 @@ from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
-from .query import (build_query, exclusion_query, expand_synonyms, facet_value_filter,
+from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
 from .spelling import Speller
 from .synonyms import load_synonyms
@@ -33,6 +35,8 @@ FACET_LIMIT = 30
 # Years are few and feed the per-year chart: always count them all.
 UNLIMITED_FACETS = ("year",)
 MAX_PAGE = 10_000
+# A query that takes longer is stopped and says so.
+QUERY_SECONDS = 5.0
 # Below this many matches a spelling suggestion is looked for.
 SUGGEST_BELOW = 5
 
@@ -45,6 +49,14 @@ class IndexStats:
     facets: dict[str, dict[str, int]]
 
 
+def _serialized(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Searcher:
     def __init__(self, index_dir: str | Path, synonyms_file: str | Path | None = None):
         self.index_dir = Path(index_dir)
@@ -53,7 +65,10 @@ class Searcher:
         self._searcher = self._ix.searcher()
         self._table: FacetTable | None = None
         self._speller: Speller | None = None
-        self._lock = threading.Lock()
+        self._identity = store.identity(self.index_dir)
+        # Whoosh searchers are not documented as thread-safe: one query at a
+        # time per process (gunicorn scales with processes, not threads).
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self._searcher.close()
@@ -72,6 +87,15 @@ class Searcher:
         """The open Whoosh searcher, reopened if the index changed on disk,
         with the facet table of exactly that version of the index."""
         with self._lock:
+            identity = store.identity(self.index_dir)
+            if identity != self._identity and identity[0] != self._identity[0]:
+                # A rebuild swapped in a new folder: open it from scratch (the
+                # old searcher is left to the garbage collector, so a request
+                # still using it finishes undisturbed).
+                self._ix = store.open_index(self.index_dir)
+                self._searcher = self._ix.searcher()
+                self._table, self._speller = None, None
+            self._identity = identity
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._table = None
@@ -80,19 +104,26 @@ class Searcher:
                 self._table = FacetTable(self._searcher.reader())
             return self._searcher
 
+    @_serialized
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _validate(request)
         searcher = self.current()
         table = self._table
         parsed, scoring, matcher = self._queries(request)
-        docnums = list(searcher.docs_for_query(matcher))
+        deadline = time.monotonic() + QUERY_SECONDS
+        docnums = _matching_docs(searcher, matcher, deadline)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            results = searcher.search(matcher, limit=end, terms=True)
+            results = _run(searcher, matcher, end, deadline)
             page = [(hit.docnum, hit.score, hit) for hit in results[offset:end]]
         else:
-            page = self._by_date(searcher, matcher, scoring, docnums, request.sort)[offset:end]
+            complete = None
+            if len(parsed.groups) > 1:
+                complete = set(_matching_docs(searcher, all_words_query(parsed, self.schema),
+                                              deadline))
+            page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
+                                 deadline, complete)[offset:end]
         hits = [self._hit(searcher, docnum, score, hit, request.snippets)
                 for docnum, score, hit in page]
         if request.explain and scoring is not None:
@@ -109,6 +140,7 @@ class Searcher:
             suggestion=self._suggest(request, parsed, len(docnums)),
             expansions=parsed.expansions)
 
+    @_serialized
     def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
         """Counts only (for the facets API): no hits, no snippets."""
         _validate(request)
@@ -163,42 +195,52 @@ class Searcher:
         better_total = sum(1 for _ in self.current().docs_for_query(matcher))
         return corrected if better_total > total else None
 
-    def _by_date(self, searcher, matcher, scoring, docnums, sort):
+    def _by_date(self, searcher, matcher, scoring, docnums, sort, deadline, complete=None):
         """All matches ordered by date (unknown dates last), relevance
-        breaking ties when the query has words."""
+        breaking ties when the query has words. With several words, letters
+        that have them all come first, newest first, then the others: the
+        newest letter mentioning one word is rarely what was asked for."""
         newest_first = sort != "date_asc"
         dates = self._table.dates
         if scoring is None:
             entries = [(d, None, None) for d in docnums]
         else:
-            results = searcher.search(matcher, limit=None, terms=True)
+            results = _run(searcher, matcher, None, deadline)
             entries = [(hit.docnum, hit.score, hit) for hit in results]
         dated = [e for e in entries if dates[e[0]]]
         undated = [e for e in entries if not dates[e[0]]]
         dated.sort(key=lambda e: -(e[1] or 0))
         dated.sort(key=lambda e: dates[e[0]], reverse=newest_first)
         undated.sort(key=lambda e: -(e[1] or 0))
-        return dated + undated
+        ordered = dated + undated
+        if complete is not None:
+            ordered.sort(key=lambda e: e[0] not in complete)
+        return ordered
 
+    @_serialized
     def get(self, letter_id: str) -> Letter:
         stored = self.current().document(id=letter_id)
         if not stored:
             raise LetterNotFound(letter_id)
         return letter_from_stored(stored)
 
+    @_serialized
     def cited_by(self, letter_id: str, limit: int = 50) -> list[Letter]:
         results = self.current().search(Q.Term("references", letter_id), limit=limit,
                                         sortedby="date", reverse=True)
         return [letter_from_stored(hit.fields()) for hit in results]
 
+    @_serialized
     def related(self, letter_id: str, limit: int = 5) -> list[Letter]:
         """Letters most like this one (Whoosh's more-like-this on the body)."""
         searcher = self.current()
         docnum = searcher.document_number(id=letter_id)
         if docnum is None:
             raise LetterNotFound(letter_id)
-        results = searcher.more_like(docnum, "body", top=limit, numterms=25,
-                                     text=searcher.stored_fields(docnum).get("body", "")[:20_000])
+        # The opening of a letter says what it is about; reading all of a long
+        # one only costs time.
+        results = searcher.more_like(docnum, "body", top=limit, numterms=15,
+                                     text=searcher.stored_fields(docnum).get("body", "")[:8_000])
         return [letter_from_stored(hit.fields()) for hit in results]
 
     def letters(self):
@@ -206,6 +248,7 @@ class Searcher:
         for stored in self.current().all_stored_fields():
             yield letter_from_stored(stored)
 
+    @_serialized
     def stats(self) -> IndexStats:
         searcher = self.current()
         facets = self._table.count(list(searcher.docs_for_query(Q.Every())),
@@ -244,6 +287,34 @@ class Searcher:
             source=letter.source,
             score=round(score, 4) if isinstance(score, (int, float)) else None,
             snippets=found)
+
+
+def _matching_docs(searcher, matcher, deadline: float) -> list[int]:
+    """Every matching document number, within the query's time budget."""
+    collector = TimeLimitCollector(searcher.collector(limit=None, scored=False),
+                                   timelimit=max(0.01, deadline - time.monotonic()),
+                                   use_alarm=False)
+    try:
+        searcher.search_with_collector(matcher, collector)
+    except TimeLimit:
+        raise _too_slow() from None
+    return sorted(collector.results().docs())
+
+
+def _run(searcher, matcher, limit, deadline: float):
+    collector = TimeLimitCollector(searcher.collector(limit=limit, terms=True),
+                                   timelimit=max(0.01, deadline - time.monotonic()),
+                                   use_alarm=False)
+    try:
+        searcher.search_with_collector(matcher, collector)
+    except TimeLimit:
+        raise _too_slow() from None
+    return collector.results()
+
+
+def _too_slow() -> QueryError:
+    return QueryError(f"De zoekvraag kostte meer dan {QUERY_SECONDS:g} seconden en is "
+                      "afgebroken. Maak haar specifieker, bijvoorbeeld met een filter.")
 
 
 def _validate(request: SearchRequest) -> None:

@@ -112,3 +112,12 @@ def test_explain_names_fields_terms_and_contributions(searcher):
     scores = [e["score"] for e in hit.explanation]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
     assert "explanation" not in search(searcher, "autonome wapens").hits[0].to_dict()
+
+
+def test_date_sort_puts_letters_with_all_words_first(searcher):
+    response = search(searcher, "autonome wapens", sort="date", per_page=100)
+    relevance = search(searcher, "autonome wapens", per_page=1)
+    assert response.total == relevance.total  # same matches, other order
+    complete = [all(w in stems(searcher.get(h.id).body + " " + (h.title or ""))
+                    for w in stems("autonome wapens")) for h in response.hits]
+    assert complete[0] and complete == sorted(complete, reverse=True)

@@ -169,3 +169,23 @@ def test_related_letters_share_the_subject(searcher):
     related = searcher.related("kst-33694-45", limit=5)
     assert len(related) == 5 and "kst-33694-45" not in {r.id for r in related}
     assert any("wapen" in (r.body + (r.title or "")).lower() for r in related)
+
+
+def test_search_works_from_worker_threads(searcher):
+    """Web servers answer in threads: no part of a search may need the main
+    thread (Whoosh's time limit with SIGALRM does)."""
+    import threading
+
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(search(searcher, "autonome wapens").total)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(results)) == 1 and results[0] > 0

@@ -6,11 +6,13 @@ build, yet several years, topics and a citation between two letters.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 
@@ -355,6 +357,8 @@ def test_openapi_lists_every_api_route_and_matches_responses(app, client):
     "/", "/?q=drones", "/?page=abc", "/help", "/kst-33694-45", "/kst-00000-0",
     "/static/style.css", "/api/search?q=drones", "/api/search?page=abc", "/api/facets",
     "/api/letters/kst-33694-45", "/api/letters/nope", "/api/openapi.json", "/api/nope",
+    "/feed.atom?q=drones", "/feed.atom?page=abc", "/opensearch.xml", "/widget.js",
+    "/embed-demo", "/static/widget.css",
 ])
 def test_security_headers_on_every_response(client, url):
     response = client.get(url)
@@ -368,7 +372,11 @@ def test_security_headers_on_every_response(client, url):
     assert response.headers["Referrer-Policy"] == "same-origin"
     if response.mimetype == "text/html":
         html = response.get_data(as_text=True)
-        assert "<script" not in html and " style=" not in html and "<style" not in html
+        assert " style=" not in html and "<style" not in html
+        # Scripts only from files: <script src=...></script>, never inline.
+        scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I)
+        assert html.lower().count("<script") == len(scripts)
+        assert all("src=" in attrs and not body.strip() for attrs, body in scripts)
 
 
 def test_cors_only_for_configured_origins(client):
@@ -387,3 +395,203 @@ def test_one_searcher_per_app(app, client):
     client.get("/api/search?q=wapens")
     with app.app_context():
         assert get_searcher() is first
+
+
+def test_cors_preflight_and_vary(client):
+    preflight = client.options("/api/search?q=drones", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "accept"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://example.org"
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "accept" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    refused = client.options("/api/search", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    # Cached answers differ per origin, whether or not one was sent.
+    assert "Origin" in client.get("/api/search?q=drones").headers.get("Vary", "")
+
+
+def test_cors_origins_from_the_environment(index_dir, monkeypatch):
+    monkeypatch.setenv("KAMERZOEK_CORS_ORIGINS", "https://intranet.example, https://wiki.example/")
+    app = create_app({"KAMERZOEK_INDEX": str(index_dir)})
+    assert app.config["CORS_ORIGINS"] == ["https://intranet.example", "https://wiki.example"]
+    response = app.test_client().get("/api/facets", headers={"Origin": "https://wiki.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://wiki.example"
+
+
+# --- related letters, suggestions ------------------------------------------------
+
+def test_letter_page_lists_related_letters(client):
+    html = page(client, "/kst-33694-45")
+    assert "Verwante brieven" in html and "Aangehaald door" in html
+    related = html[html.index("Verwante brieven"):html.index("</aside>")]
+    hrefs = [href for href, _, _ in Links(related).links]
+    assert 1 <= len(hrefs) <= 5
+    assert "/kst-33694-45" not in hrefs
+    for href in hrefs:
+        page(client, href)
+
+
+@pytest.fixture()
+def corrected(app, monkeypatch):
+    """The searcher as it will answer once spelling correction and synonyms
+    exist: a suggestion and expansions on every response."""
+    with app.app_context():
+        searcher = get_searcher()
+    original = searcher.search
+
+    def search(request):
+        response = original(request)
+        response.suggestion = "autonome wapens"
+        response.expansions = ["wapen", "bewapening"]
+        return response
+    monkeypatch.setattr(searcher, "search", search)
+    return searcher
+
+
+def test_suggestion_and_expansions_are_shown(client, corrected):
+    html = page(client, "/?q=autonoome+wapens&year=2019")
+    assert "Ook gezocht op:" in html and "bewapening" in html
+    links = [(href, text) for href, _, text in Links(html).links if text == "autonome wapens"]
+    assert links and set(args_of(links[0][0])) == {("q", "autonome wapens"), ("year", "2019")}
+
+
+def test_no_results_page_offers_the_suggestion(client, corrected):
+    html = page(client, "/?q=xqzwv&year=1850")
+    assert "Geen documenten gevonden" in html and "Bedoelde u:" in html
+    assert any(text == "autonome wapens" for _, _, text in Links(html).links)
+    assert any(text == "Zoek zonder filters" for _, _, text in Links(html).links)
+
+
+def test_no_suggestion_no_line(client):
+    html = page(client, "/?q=autonome+wapens")
+    assert "Bedoelde u" not in html and "Ook gezocht op" not in html
+
+
+# --- OpenSearch and Atom ---------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+HOST = "https://kamerzoek.example"
+
+
+def test_opensearch_description_has_absolute_urls_from_the_host(client):
+    response = client.get("/opensearch.xml", base_url=HOST)
+    assert response.mimetype == "application/opensearchdescription+xml"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == OPENSEARCH + "OpenSearchDescription"
+    short_name = root.find(OPENSEARCH + "ShortName").text
+    assert short_name == "Kamerzoek" and len(short_name) <= 16
+    assert "Kamerbrieven" in root.find(OPENSEARCH + "Description").text
+    templates = {url.get("type"): url.get("template") for url in root.iter(OPENSEARCH + "Url")}
+    assert templates["text/html"] == HOST + "/?q={searchTerms}"
+    assert templates["application/atom+xml"] == HOST + "/feed.atom?q={searchTerms}"
+    assert templates["application/opensearchdescription+xml"] == HOST + "/opensearch.xml"
+
+
+@pytest.mark.parametrize("url", ["/", "/?q=drones", "/help", "/kst-33694-45", "/embed-demo",
+                                 "/kst-00000-0"])
+def test_every_page_links_the_opensearch_description(client, url):
+    html = client.get(url, base_url=HOST).get_data(as_text=True)
+    assert ('<link rel="search" type="application/opensearchdescription+xml" '
+            f'href="{HOST}/opensearch.xml" title="Kamerzoek">') in html
+
+
+def feed_of(client, url: str):
+    response = client.get(url, base_url=HOST)
+    assert response.status_code == 200, url
+    assert response.mimetype == "application/atom+xml"
+    return ElementTree.fromstring(response.data)
+
+
+def test_feed_lists_the_search_newest_first(client):
+    feed = feed_of(client, "/feed.atom?q=drones&year=2024&year=2025&sort=relevance&page=3")
+    assert feed.tag == ATOM + "feed"
+    assert feed.find(ATOM + "title").text == "kamerzoek: drones (Jaar: 2024, 2025)"
+    assert feed.find(ATOM + "id").text == HOST + "/feed.atom?q=drones&year=2024&year=2025"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", feed.find(ATOM + "updated").text)
+    assert feed.find(ATOM + "author/" + ATOM + "name").text == "Kamerzoek"
+    links = {link.get("rel"): link.get("href") for link in feed.findall(ATOM + "link")}
+    assert links["self"].startswith(HOST + "/feed.atom?")
+    assert links["alternate"].startswith(HOST + "/?q=drones&year=2024")
+
+    expected = client.get("/api/search?q=drones&year=2024&year=2025&sort=date&per_page=20"
+                          ).get_json()["hits"]
+    entries = feed.findall(ATOM + "entry")
+    assert [e.find(ATOM + "id").text for e in entries] == [HOST + "/" + h["id"] for h in expected]
+    updated = [e.find(ATOM + "updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert feed.find(ATOM + "updated").text == updated[0]
+    for entry, hit in zip(entries, expected):
+        assert entry.find(ATOM + "title").text == hit["title"]
+        assert entry.find(ATOM + "updated").text == hit["date"] + "T00:00:00Z"
+        assert entry.find(ATOM + "link").get("href") == f"{HOST}/{hit['id']}?q=drones"
+        summary = entry.find(ATOM + "summary")
+        assert summary.get("type") == "text" and "<mark>" not in summary.text
+        assert "drone" in summary.text.lower()
+        author = entry.find(ATOM + "author/" + ATOM + "name")
+        assert (author.text if author is not None else None) == hit["sender"]
+
+
+def test_feed_escapes_the_query_and_survives_control_characters(client):
+    query = '<script>&"x\x0c'
+    feed = feed_of(client, "/feed.atom?" + urlencode({"q": query}))
+    assert feed.find(ATOM + "title").text == 'kamerzoek: <script>&"x'
+    from web.atom import Entry, Feed, atom
+    body = atom(Feed(id="tag:x", title="a\x0cb", updated="2020-01-01T00:00:00Z", self_link="s",
+                     alternate_link="a", author="k",
+                     entries=[Entry("i", "t\x00", "2020-01-01T00:00:00Z", "l", "x\x1by")]))
+    parsed = ElementTree.fromstring(body)
+    assert parsed.find(ATOM + "title").text == "ab"
+    assert parsed.find(ATOM + "entry/" + ATOM + "summary").text == "xy"
+
+
+def test_feed_gives_undated_letters_a_stable_date(client, index_dir):
+    first = feed_of(client, "/feed.atom?q=koopmans+massavernietigingswapens")
+    undated = [e for e in first.findall(ATOM + "entry")
+               if e.find(ATOM + "id").text.endswith("/brief-opvolging-motie-koopmans-be97af")]
+    assert undated
+    created = json.loads((index_dir / "kamerzoek.json").read_text())["created"]
+    assert undated[0].find(ATOM + "updated").text == created[:19] + "Z"
+    again = feed_of(client, "/feed.atom?q=koopmans+massavernietigingswapens")
+    assert ElementTree.tostring(again) == ElementTree.tostring(first)
+
+
+def test_search_page_links_its_feed(client):
+    html = page(client, "/?q=drones&year=2025&page=2&sort=date")
+    head = html[:html.index("</head>")]
+    assert ('<link rel="alternate" type="application/atom+xml" '
+            'href="/feed.atom?q=drones&amp;year=2025"') in head
+    visible = [href for href, _, text in Links(html).links
+               if text == "Volg deze zoekopdracht (Atom)"]
+    assert visible == ["/feed.atom?q=drones&year=2025"]
+    assert "Volg deze zoekopdracht" in page(client, "/?q=xqzwv")  # alerts for the future
+
+
+def test_feed_rejects_bad_parameters_like_the_page(client):
+    response = client.get("/feed.atom?year=twenty")
+    assert response.status_code == 400
+
+
+# --- the embeddable zoekbox ------------------------------------------------------
+
+def test_widget_script_is_plain_javascript_from_this_host(client):
+    response = client.get("/widget.js")
+    script = response.get_data(as_text=True)
+    response.close()
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert "max-age" in response.headers["Cache-Control"]
+    assert not re.search(r"https?://", script.split("*/", 1)[1])  # no other hosts
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "api/search" in script and "attachShadow" in script
+    with client.get("/static/widget.css") as css:
+        assert css.mimetype == "text/css"
+
+
+def test_embed_demo_shows_the_widget_and_the_tag_to_copy(client):
+    html = client.get("/embed-demo", base_url=HOST).get_data(as_text=True)
+    assert f'<script src="{HOST}/widget.js" data-per-page="4"' in html
+    assert f"&lt;script src=&#34;{HOST}/widget.js&#34;" in html  # the tag to copy, as text
+    assert "CORS_ORIGINS" in html and "connect-src" in html
+    assert "data-topic" in html and "data-per-page" in html

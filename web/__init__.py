@@ -5,9 +5,9 @@ the WSGI entry point each get an app with their own configuration.
 """
 from __future__ import annotations
 
-import os
-
 from flask import Flask
+
+import config as kamerzoek_config
 
 from . import errors, state
 
@@ -20,14 +20,13 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Read-only API: nothing beyond what a GET may carry.
+CORS_ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type"
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(
-        KAMERZOEK_INDEX=os.environ.get("KAMERZOEK_INDEX", "kamerzoek-index"),
-        CORS_ORIGINS=[],
-    )
+    app.config.from_mapping(_configured(config or {}))
     if config:
         app.config.from_mapping(config)
     # Facet counts arrive ordered by count; sorting keys would scramble them.
@@ -37,11 +36,34 @@ def create_app(config: dict | None = None) -> Flask:
     state.init_app(app)
     errors.init_app(app)
 
-    from . import api, pages
+    from . import api, embed, feeds, pages
     app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(pages.bp)
     app.after_request(_add_headers)
     return app
+
+
+# Flask setting -> key of kamerzoek.toml (config.py). What the caller passes
+# wins; the rest comes from kamerzoek.toml, KAMERZOEK_* variables or defaults.
+_CONFIG_KEYS = {"KAMERZOEK_INDEX": "index", "CORS_ORIGINS": "cors.origins",
+                "KAMERZOEK_PAGE_SIZE": "search.page_size"}
+
+
+def _configured(given: dict) -> dict:
+    """Settings from the configuration for what ``given`` leaves out; a bad
+    configuration raises config.ConfigError (a Dutch message naming the key)."""
+    missing = {name: key for name, key in _CONFIG_KEYS.items() if name not in given}
+    if not missing:
+        return {}
+    settings = kamerzoek_config.load()
+    values = {name: settings[key] for name, key in missing.items()}
+    if "KAMERZOEK_INDEX" in values:
+        values["KAMERZOEK_INDEX"] = str(values["KAMERZOEK_INDEX"])
+    if "CORS_ORIGINS" in values:
+        values["CORS_ORIGINS"] = _origins(" ".join(values["CORS_ORIGINS"]))
+    return values
 
 
 def _add_headers(response):
@@ -51,15 +73,30 @@ def _add_headers(response):
     return response
 
 
+def _origins(value: str) -> list[str]:
+    """`KAMERZOEK_CORS_ORIGINS="https://intranet.example https://wiki.example"`."""
+    return [origin.rstrip("/") for origin in value.replace(",", " ").split()]
+
+
 def _add_cors(response):
+    """Let the listed origins (intranet pages with the widget) read /api/.
+
+    GET with no custom headers needs no preflight, but a page that adds one
+    gets an answer to its OPTIONS request too.
+    """
     from flask import current_app, request
 
-    origin = request.headers.get("Origin")
     allowed = current_app.config["CORS_ORIGINS"] or []
-    if not origin or not request.path.startswith("/api/"):
+    if not request.path.startswith("/api/") or not allowed:
         return
-    if "*" in allowed:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin in allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers.add("Vary", "Origin")
+    if "*" not in allowed:
+        # A cache must not hand one origin's answer to another.
+        response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if not origin or ("*" not in allowed and origin not in allowed):
+        return
+    response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"

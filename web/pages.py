@@ -16,6 +16,7 @@ from .params import LETTER_ID_RE, error_parameter, query_string, search_request,
 from .state import get_searcher
 
 bp = Blueprint("pages", __name__)
+RELATED_LETTERS = 5
 
 
 @bp.app_context_processor
@@ -51,6 +52,9 @@ def search_page():
         if response.page < min(response.pages, MAX_PAGE) else None,
         clear_href="?" + without_filters(args),
         json_href="/api/search?" + query_string(args),
+        feed_href="/feed.atom?" + query_string(args, sort=None, page=None, per_page=None),
+        suggestion_href="?" + query_string(args, q=response.suggestion, page=None)
+        if response.suggestion else None,
         first=(response.page - 1) * response.per_page + 1)
 
 
@@ -72,12 +76,22 @@ def letter_page(letter_id: str):
                        kst != letter.id else None)
     references = [(kst, _letter_href(kst, query) if in_index(kst) else None)
                   for kst in letter.references]
+    cited_by = searcher.cited_by(letter.id)
     return render_template(
         "letter.html", letter=letter, query=query, text=text, first_match=FIRST_MATCH_ID,
-        references=references, cited_by=searcher.cited_by(letter.id),
+        references=references, cited_by=cited_by,
+        related=_related(searcher, letter, {other.id for other in cited_by}),
         inferred=present.is_inferred(letter.topic_source),
         back_href="/?" + urlencode({"q": query}) if query else None,
         json_href=f"/api/letters/{letter.id}")
+
+
+def _related(searcher, letter, cited_by: set[str]) -> list:
+    """Letters like this one that the page does not already link to: those
+    citing it or cited by it are listed in their own sections."""
+    shown = cited_by | set(letter.references)
+    candidates = searcher.related(letter.id, RELATED_LETTERS + min(len(shown), 25))
+    return [other for other in candidates if other.id not in shown][:RELATED_LETTERS]
 
 
 def _letter_href(letter_id: str, query: str) -> str:
