@@ -595,3 +595,16 @@ def test_embed_demo_shows_the_widget_and_the_tag_to_copy(client):
     assert f"&lt;script src=&#34;{HOST}/widget.js&#34;" in html  # the tag to copy, as text
     assert "CORS_ORIGINS" in html and "connect-src" in html
     assert "data-topic" in html and "data-per-page" in html
+
+
+def test_explain_in_the_api_and_the_page(client):
+    data = client.get("/api/search?q=autonome+wapens&explain=1&per_page=3").get_json()
+    first = data["hits"][0]["explanation"]
+    assert first and {"field", "term", "kind", "score"} <= set(first[0])
+    assert "explanation" not in client.get("/api/search?q=autonome+wapens").get_json()["hits"][0]
+    bad = client.get("/api/search?q=x&explain=misschien")
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "explain"
+    page = client.get("/?q=autonome+wapens").get_data(as_text=True)
+    assert "explain=1" in page and ">Waarom?<" in page
+    explained = client.get("/?q=autonome+wapens&explain=1").get_data(as_text=True)
+    assert "Waarom dit resultaat?" in explained and "<td>autonome</td>" in explained

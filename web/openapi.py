@@ -36,6 +36,14 @@ SCHEMAS = {
         "score": {"type": ["number", "null"],
                   "description": "Relevantie; null bij sorteren op datum zonder zoekwoorden."},
         "snippets": {**_STRINGS, "description": "HTML: geëscapete tekst met alleen <mark>."},
+        "explanation": {
+            "type": "array",
+            "description": "Alleen met explain=1: welke zoektermen in welk veld "
+                           "overeenkwamen en wat elk bijdroeg aan de score.",
+            "items": _object({"field": {"type": "string"}, "term": {"type": "string"},
+                              "kind": {"type": "string",
+                                       "enum": ["woord", "woorddeel", "zinsdeel", "nabijheid"]},
+                              "score": {"type": "number"}})},
     }),
     "SearchResponse": _object({
         "query": {"type": "string"}, "total": {"type": "integer"},
@@ -73,6 +81,8 @@ SCHEMAS = {
         "message": {"type": "string"},
     })}),
 }
+# Explanations come only with explain=1.
+SCHEMAS["Hit"]["required"].remove("explanation")
 # Not every error is about a parameter (404, 500).
 SCHEMAS["Error"]["properties"]["error"]["required"] = ["message"]
 
@@ -105,6 +115,8 @@ SEARCH_PARAMETERS = [
                                          "default": 1}),
     _parameter("per_page", "Resultaten per pagina.",
                {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10}),
+    _parameter("explain", "1: vermeld per resultaat waarom het gevonden werd.",
+               {"type": "integer", "enum": [0, 1], "default": 0}),
 ]
 
 

@@ -52,6 +52,7 @@ def search_page():
         if response.page < min(response.pages, MAX_PAGE) else None,
         clear_href="?" + without_filters(args),
         json_href="/api/search?" + query_string(args),
+        explain_link=query_string(args, explain="1"),
         feed_href="/feed.atom?" + query_string(args, sort=None, page=None, per_page=None),
         suggestion_href="?" + query_string(args, q=response.suggestion, page=None)
         if response.suggestion else None,

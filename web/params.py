@@ -37,15 +37,25 @@ def search_request(args, *, browse_sort: str = "date", **overrides) -> SearchReq
         page=_integer(args, "page", 1, 1, MAX_PAGE, "Pagina"),
         per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE,
                           "Aantal per pagina"),
+        explain=_flag(args, "explain"),
     )
     values.update(overrides)
     return SearchRequest(**values)
 
 
+def _flag(args, name: str) -> bool:
+    value = args.get(name, "").strip().lower()
+    if value in ("", "0", "false", "nee"):
+        return False
+    if value in ("1", "true", "ja"):
+        return True
+    raise QueryError(f"Parameter '{name}' moet 1 of 0 zijn, niet '{value}'.", name)
+
+
 def error_parameter(error: QueryError) -> str:
     """The URL argument to blame: errors inside the query text (such as a bad
     `jaar:` in it) belong to `q`."""
-    known = {"q", "sort", "page", "per_page", *FILTER_ARGS}
+    known = {"q", "sort", "page", "per_page", "explain", *FILTER_ARGS}
     return error.parameter if error.parameter in known else "q"
 
 
