@@ -166,10 +166,12 @@ class _ProgressBars:
 @click.option("--limit", type=click.IntRange(1, 100), default=None,
               help="Aantal resultaten per pagina (standaard: search.page_size, 10).")
 @click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option("--explain", is_flag=True,
+              help="Toon per resultaat welke zoektermen in welk veld overeenkwamen.")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON (zelfde vorm als de web-API).")
 @pass_context
 def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sort, limit,
-           page, as_json):
+           page, explain, as_json):
     """Zoek in de index. Voorbeelden:
 
     \b
@@ -180,7 +182,7 @@ def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sor
     """
     request = SearchRequest(
         query=" ".join(query), sort=sort, page=page,
-        per_page=limit or obj.settings["search.page_size"],
+        per_page=limit or obj.settings["search.page_size"], explain=explain,
         filters={k: tuple(v) for k, v in {"year": years, "dossier": dossiers, "topic": topics,
                                           "doc_type": doc_types, "sender": senders}.items() if v})
     with obj.searcher() as searcher:
@@ -198,6 +200,10 @@ def _print_response(response):
     shown = f' voor "{response.query}"' if response.query else ""
     click.echo(f"{_documents(response.total)} gevonden{shown} ({response.took_ms:.0f} ms)"
                + (f", pagina {response.page} van {response.pages}" if response.pages > 1 else ""))
+    if response.expansions:
+        click.echo("Ook gezocht op: " + ", ".join(response.expansions))
+    if response.suggestion:
+        click.echo(click.style(f'Bedoelde u: "{response.suggestion}"?', fg="yellow"))
     first = (response.page - 1) * response.per_page
     for number, hit in enumerate(response.hits, first + 1):
         click.echo()
@@ -210,6 +216,9 @@ def _print_response(response):
             click.echo("     " + extra)
         for snippet in hit.snippets:
             click.echo("     " + _terminal_snippet(snippet))
+        for part in hit.explanation or ():
+            click.echo(f"       {part['score']:>7.1f}  {part['term']} ({part['kind']}, "
+                       f"{part['field']})")
         click.echo(click.style(f"     {hit.id}", dim=True))
     if response.facets and response.total:
         click.echo()

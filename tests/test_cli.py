@@ -100,3 +100,11 @@ def test_index_env_variable(corpus, tmp_path, monkeypatch):
     assert runner.invoke(main, ["index", str(corpus / "letters")]).exit_code == 0
     result = runner.invoke(main, ["search", "massavernietigingswapens"])
     assert "1 document gevonden" in result.output
+
+
+def test_search_offers_a_suggestion_and_names_synonyms(run):
+    typo = run("search", "autonmoe", "wapenz")
+    assert 'Bedoelde u: "autonome wapens"?' in typo.output
+    ai = run("search", "AI", "--limit", "1", "--explain")
+    assert "Ook gezocht op: kunstmatige intelligentie" in ai.output
+    assert re.search(r"\d+\.\d  .+ \((woord|zinsdeel|woorddeel|nabijheid), (tekst|titel)", ai.output)
