@@ -11,6 +11,7 @@ import re
 from whoosh import highlight
 
 SNIPPET_CHARS = 220
+OPENING_LINE = 60  # a header line is shorter than this; a sentence is not
 SNIPPETS_PER_HIT = 2
 # Highlighting scans the stored text; beyond this many characters of a very
 # long document it stops looking, which keeps a page of hits fast.
@@ -46,8 +47,13 @@ def hit_snippets(hit, top: int = SNIPPETS_PER_HIT) -> list[str]:
 
 
 def opening(body: str, chars: int = SNIPPET_CHARS) -> str:
-    """The start of a letter, escaped: the snippet when nothing in it matched."""
-    text = re.sub(r"\s+", " ", body).strip()
+    """The start of a letter's running text, escaped: the snippet when
+    nothing in it matched. The header lines (vergaderjaar, dossier, number,
+    heading) repeat the metadata shown beside the snippet, so they are
+    skipped: the text starts at the first line that reads like a sentence."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if len(line) >= OPENING_LINE), 0)
+    text = re.sub(r"\s+", " ", " ".join(lines[start:])).strip()
     if len(text) > chars:
         text = text[:chars].rsplit(" ", 1)[0] + " …"
     return html.escape(text, quote=True)
