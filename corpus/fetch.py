@@ -17,9 +17,7 @@ Retry-After, when longer).
 from __future__ import annotations
 
 import http.client
-import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -30,6 +28,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import Request, urlopen
 
+from .atomic import write_atomic
 from .sru import (Record, Selection, SruError, build_query, diagnostic_message,
                   parse_response, search_url)
 
@@ -215,21 +214,6 @@ def is_complete(path: Path) -> bool:
         return path.stat().st_size > 0
     except OSError:
         return False
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a hidden temporary file beside ``path``, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _drain(exc: HTTPError) -> bytes:

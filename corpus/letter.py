@@ -1,7 +1,7 @@
 """The letter record: what every reader produces and the indexer consumes."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 
 @dataclass(frozen=True)

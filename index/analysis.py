@@ -7,7 +7,6 @@ version of its parts so an index built with other parts can be refused.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 from importlib import metadata

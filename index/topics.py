@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from corpus.atomic import write_atomic
 from corpus.letter import Letter
 
 from .analysis import (DUTCH_STOPWORDS, TOKEN_PATTERN, DutchStemFilter,
@@ -260,18 +259,8 @@ class TopicModel:
         return model
 
     def save(self, path: str | Path) -> None:
-        """Write atomically: a reader sees the old file or the new, never half."""
-        path = Path(path)
-        fd, temp = tempfile.mkstemp(prefix=".topics-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.to_dict(), handle, ensure_ascii=False, separators=(",", ":"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False,
+                                      separators=(",", ":")).encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | Path) -> "TopicModel":

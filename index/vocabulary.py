@@ -8,11 +8,11 @@ taken out again exactly when it changes or leaves the index.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
+
+from corpus.atomic import write_atomic
 
 from .analysis import fold
 
@@ -42,10 +42,9 @@ class Vocabulary:
         return {w: n for w, n in self.counts.items() if n >= min_count}
 
     def save(self, index_dir: Path) -> None:
-        fd, temp = tempfile.mkstemp(prefix=".vocabulary-", dir=index_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self.counts, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temp, Path(index_dir) / FILENAME)
+        write_atomic(Path(index_dir) / FILENAME,
+                     json.dumps(self.counts, ensure_ascii=False,
+                                separators=(",", ":")).encode("utf-8"))
 
     @classmethod
     def load(cls, index_dir: Path) -> "Vocabulary":

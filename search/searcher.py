@@ -291,25 +291,25 @@ class Searcher:
 
 def _matching_docs(searcher, matcher, deadline: float) -> list[int]:
     """Every matching document number, within the query's time budget."""
-    collector = TimeLimitCollector(searcher.collector(limit=None, scored=False),
-                                   timelimit=max(0.01, deadline - time.monotonic()),
-                                   use_alarm=False)
-    try:
-        searcher.search_with_collector(matcher, collector)
-    except TimeLimit:
-        raise _too_slow() from None
-    return sorted(collector.results().docs())
+    collector = searcher.collector(limit=None, scored=False)
+    return sorted(_collect(searcher, matcher, collector, deadline).docs())
 
 
 def _run(searcher, matcher, limit, deadline: float):
-    collector = TimeLimitCollector(searcher.collector(limit=limit, terms=True),
-                                   timelimit=max(0.01, deadline - time.monotonic()),
-                                   use_alarm=False)
+    """The scored top `limit` hits (all when None), within the time budget."""
+    return _collect(searcher, matcher, searcher.collector(limit=limit, terms=True), deadline)
+
+
+def _collect(searcher, matcher, collector, deadline: float):
+    # use_alarm=False: SIGALRM works only in the main thread, and web
+    # servers answer in others.
+    limited = TimeLimitCollector(collector, timelimit=max(0.01, deadline - time.monotonic()),
+                                 use_alarm=False)
     try:
-        searcher.search_with_collector(matcher, collector)
+        searcher.search_with_collector(matcher, limited)
     except TimeLimit:
         raise _too_slow() from None
-    return collector.results()
+    return limited.results()
 
 
 def _too_slow() -> QueryError:

@@ -39,3 +39,15 @@ def searcher(index_dir):
 
     with Searcher(index_dir) as s:
         yield s
+
+
+@pytest.fixture
+def clean_config_env(monkeypatch, tmp_path):
+    """No kamerzoek settings from the environment or a kamerzoek.toml in the
+    working directory: each test states the configuration it needs."""
+    import config
+
+    for key in config.KEYS.values():
+        monkeypatch.delenv(key.env, raising=False)
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)

@@ -12,12 +12,7 @@ import config
 from cli import main
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    for key in config.KEYS.values():
-        monkeypatch.delenv(key.env, raising=False)
-    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_config_env")
 
 
 def write(tmp_path: Path, text: str, name: str = "kamerzoek.toml") -> Path:

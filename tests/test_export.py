@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import config
 from cli import main
 from corpus.letter import Letter
 from index.analysis import DUTCH_STOPWORDS, TOKEN_PATTERN, load_overrides
@@ -17,12 +16,7 @@ from index.export_opensearch import (DEFAULT_SYNONYMS, SEARCH_ANALYZER, ANALYZER
                                      index_definition, override_rules, read_synonyms)
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    for key in config.KEYS.values():
-        monkeypatch.delenv(key.env, raising=False)
-    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_config_env")
 
 
 @pytest.fixture(scope="module")

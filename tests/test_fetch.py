@@ -18,7 +18,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from click.testing import CliRunner
 
-import config
 from cli import main
 from corpus.fetch import FetchSettings, HttpClient
 from corpus.sru import Selection, SelectionError, build_query, parse_record, parse_response
@@ -97,12 +96,7 @@ def koop(corpus):
     thread.join()
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    for key in config.KEYS.values():
-        monkeypatch.delenv(key.env, raising=False)
-    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_config_env")
 
 
 def sample(corpus: Path, name: str) -> str:

@@ -1,7 +1,6 @@
 """Search quality behaviours: compounds, synonyms, suggestions, ranking,
 explain. Small cases on the real index; the benchmark numbers live in
 bench/eval_quality.py, not here."""
-import pytest
 
 from index.compounds import CompoundSplitter
 from search import SearchRequest

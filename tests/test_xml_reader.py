@@ -1,6 +1,5 @@
 """KOOP XML and HTML readers, checked against the documents' own metadata."""
 import re
-from pathlib import Path
 
 import pytest
 

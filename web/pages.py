@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
 
-from search import LetterNotFound, QueryError
+from search import QueryError
 from search.display import FACET_LABELS
 from search.searcher import MAX_PAGE
 
