@@ -49,3 +49,34 @@ def test_version_names_the_stemmer_and_libraries():
     assert version["stemmer"] == "snowball dutch"
     assert version["snowballstemmer"].startswith("3.")
     assert version["PyStemmer"]
+
+
+def test_single_pass_analyzer_equals_the_filter_chain(corpus):
+    """DutchAnalyzer is a fast rewrite of dutch_filter_chain(): same tokens,
+    positions and offsets, in every mode Whoosh uses."""
+    from collections import Counter
+
+    from index.analysis import dutch_filter_chain
+    from index.compounds import CompoundSplitter
+    from index.vocabulary import count_words
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:150]]
+    texts += [p.read_text(encoding="utf-8") for p in (corpus / "letters").iterdir()]
+    counts = Counter()
+    for text in texts:
+        counts.update(count_words(text))
+    splitter = CompoundSplitter(counts)
+    fast, reference = dutch_analyzer(splitter), dutch_filter_chain(splitter)
+
+    def tokens(analyzer, text, **kwargs):
+        return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None),
+                 getattr(t, "endchar", None), t.stopped) for t in analyzer(text, **kwargs)]
+    modes = [dict(positions=True, chars=True, mode="index"), dict(mode="query"),
+             dict(positions=True, chars=True, mode="index", removestops=False)]
+    for kwargs in modes:
+        for text in texts:
+            assert tokens(fast, text, **kwargs) == tokens(reference, text, **kwargs)
+    known = CompoundSplitter({"kern": 9, "wapen": 9, "beleid": 9})
+    assert [t.text for t in dutch_analyzer(known)("kernwapenbeleid", mode="index")] == [
+        "kernwapenbeleid", "~kern", "~waap", "~beleid"]
