@@ -11,10 +11,14 @@ first.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
+from whoosh.matching import ListMatcher, NullMatcher
 
 from corpus.kamerstuk import normalise_dossier, parse_identifier
 from corpus.koop_metadata import normalise_vergaderjaar
@@ -26,6 +30,7 @@ from .errors import QueryError
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 60
+MAX_PREFIXES = 4
 # Scores: a letter named by its identifier beats everything; letters with all
 # words beat letters with some.
 ID_BOOST = 1000.0
@@ -36,6 +41,8 @@ PARTS_TIER_BOOST = 2.0
 PART_FIELDS = ("body", "title")
 PROXIMITY_SLOP = 4
 PROXIMITY_BOOST = 3.0
+TITLE_SLOP = 1
+TITLE_PHRASE_BOOST = 6.0
 SEARCH_FIELDS = ("body", "title", "dossier_title")
 
 # field:value names users can type -> what they filter.
@@ -53,7 +60,8 @@ FIELD_ALIASES = {
 _IDENTIFIER_RE = re.compile(
     r"\bkst-\d+(?:-[A-Za-z0-9]+)*-\d+\b"
     r"|(?:\bkamerstuk(?:ken)?\s+)?\b\d{2}\s?\d{3}(?:[- ](?:[IVXL]{1,5}|[A-Z]|\d{1,3}))?,?\s*nr\.?\s*\d{1,4}\b"
-    r"|(?<![\w-])\d{5}-\d{1,4}(?![\w-])",
+    # Not after "dossier:": there "21501-20" is a sub-dossier, not a letter.
+    r"|(?<![\w:-])\d{5}-\d{1,4}(?![\w-])",
     re.IGNORECASE)
 _TOKEN_RE = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
@@ -115,7 +123,27 @@ def parse_query(text: str) -> ParsedQuery:
         join_next = False
     if sum(len(g) for g in parsed.groups) + len(parsed.excluded) > MAX_CLAUSES:
         raise QueryError(f"De zoekvraag heeft te veel woorden (maximaal {MAX_CLAUSES}).")
+    # The same word typed many times ("zorg zorg zorg ...") asks nothing more
+    # than once, yet made a query of dozens of identical clauses that ran
+    # into the time limit: each distinct group is kept once.
+    seen: set = set()
+    parsed.groups = [g for g in parsed.groups
+                     if not (_group_key(g) in seen or seen.add(_group_key(g)))]
+    clauses = [c for g in parsed.groups for c in g] + parsed.excluded
+    prefixes = {_clause_key(c) for c in clauses if not c.phrase and c.text.endswith("*")}
+    if len(prefixes) > MAX_PREFIXES:
+        # Each prefix reads the postings of up to MAX_PREFIX_TERMS terms before
+        # the search's time limit can stop anything: a few per query at most.
+        raise QueryError(f"De zoekvraag heeft te veel woorden met * (maximaal {MAX_PREFIXES}).")
     return parsed
+
+
+def _clause_key(clause: Clause):
+    return (fold(clause.text.lower()), clause.phrase, clause.all_words)
+
+
+def _group_key(group: list[Clause]):
+    return tuple(_clause_key(c) for c in group)
 
 
 def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
@@ -153,7 +181,10 @@ def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
 def all_words_query(parsed: ParsedQuery, schema) -> Q.Query | None:
     """Letters with every word (inside compounds too)."""
     groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
-    return _all(groups, boost=1.0) if groups else None
+    # A query of stopwords only ("de het een van") has groups but no
+    # searchable words: the searcher then ran a None query (HTTP 500). No
+    # words to require means no letter has "all of them".
+    return _all(groups, boost=1.0) if groups else Q.NullQuery
 
 
 def _all(queries: list[Q.Query], boost: float) -> Q.Query:
@@ -269,7 +300,10 @@ def _proximity_query(parsed: ParsedQuery, schema) -> Q.Query | None:
     words = _analyse(schema, "body", " ".join(c.text for c in plain))
     if len(words) < 2:
         return None
-    return Q.Phrase("body", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+    # The words in this order in the title: a subject typed from memory
+    # finds its letter before the near-identical motions around it.
+    return Q.Or([Q.Phrase("body", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST),
+                 Q.Phrase("title", words, slop=TITLE_SLOP, boost=TITLE_PHRASE_BOOST)])
 
 
 def _prefix_query(prefix: str) -> Q.Query:
@@ -277,7 +311,110 @@ def _prefix_query(prefix: str) -> Q.Query:
     if len(prefix) < 3 or not prefix.isalnum():
         raise QueryError("Een zoekwoord met * heeft minstens drie letters ervoor nodig, "
                          "zoals 'wapen*'.")
-    return Q.Or([Q.Prefix("body", prefix), Q.Prefix("title", prefix)])
+    return Q.Or([BoundedPrefix("body", prefix), BoundedPrefix("title", prefix)])
+
+
+# A short prefix such as "ver*" expands to hundreds of index terms. Whoosh
+# ORs one matcher per term together, in pure Python: "ver*" over the corpus
+# ran into the 5 s limit (holding the searcher's lock all that time). A
+# prefix is matched instead from the union of its terms' postings, read once
+# per index segment, with a constant score (Whoosh's own default for
+# prefixes); the terms that match each letter are kept for the snippets.
+# At most MAX_PREFIX_TERMS terms are used, the most frequent ones.
+MAX_PREFIX_TERMS = 2000
+_MARKED_TERMS = 8  # terms per letter remembered for highlighting
+
+
+class BoundedPrefix(Q.Prefix):
+    def _btexts(self, ixreader):
+        return self._cached(ixreader, "terms", lambda: self._expand(ixreader))
+
+    def _expand(self, ixreader):
+        terms = list(itertools.islice(
+            ixreader.expand_prefix(self.fieldname, self.text), MAX_PREFIX_TERMS + 1))
+        if len(terms) > MAX_PREFIX_TERMS:
+            terms = heapq.nlargest(
+                MAX_PREFIX_TERMS, ixreader.expand_prefix(self.fieldname, self.text),
+                key=lambda t: ixreader.doc_frequency(self.fieldname, t))
+        return sorted(terms)
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        ids, terms = self._cached(reader, "union", lambda: self._union(searcher))
+        if not ids:
+            return NullMatcher()
+        return _PrefixMatcher(ids, terms, self.boost)
+
+    def _union(self, searcher):
+        by_doc: dict[int, list] = {}
+        for btext in self._btexts(searcher.reader()):
+            postings = searcher.postings(self.fieldname, btext)
+            term = (self.fieldname, btext)
+            for docnum in postings.all_ids():
+                marked = by_doc.setdefault(docnum, [])
+                if len(marked) < _MARKED_TERMS:
+                    marked.append(term)
+        return sorted(by_doc), by_doc
+
+    def _cached(self, reader, kind, compute):
+        # Asked several times per search (matching, scoring, highlighting)
+        # and per segment: remembered per reader, and dropped with it.
+        try:
+            known = _EXPANSIONS.setdefault(reader, {})
+        except TypeError:  # a reader that cannot be weakly referenced
+            known = {}
+        key = (kind, self.fieldname, self.text)
+        if key not in known:
+            known[key] = compute()
+        return known[key]
+
+
+_EXPANSIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _PrefixMatcher(ListMatcher):
+    """The letters of a prefix, in order, each with the terms it matched."""
+
+    def __init__(self, ids, terms, boost=1.0, position=0):
+        super().__init__(ids, all_weights=boost, position=position)
+        self._terms = terms
+        self._boost = boost
+
+    def copy(self):
+        return _PrefixMatcher(self._ids, self._terms, self._boost, self._i)
+
+    def supports_block_quality(self):
+        return False
+
+    def term_matchers(self):
+        # Whoosh's TermsCollector asks each term matcher whether it matches
+        # the current letter; a few slots stand in for the prefix's terms.
+        for slot in range(_MARKED_TERMS):
+            yield _TermSlot(self, slot)
+
+    def matching_terms(self, id=None):
+        if self.is_active() and (id is None or id == self.id()):
+            yield from self._terms.get(self.id(), ())
+
+    def _terms_here(self):
+        return self._terms.get(self.id(), ()) if self.is_active() else ()
+
+
+class _TermSlot:
+    """One of the terms a prefix matched in the current letter, shown to the
+    TermsCollector as if it were a term matcher."""
+
+    def __init__(self, owner: _PrefixMatcher, slot: int):
+        self.owner, self.slot = owner, slot
+
+    def is_active(self):
+        return self.slot < len(self.owner._terms_here())
+
+    def id(self):
+        return self.owner.id()
+
+    def term(self):
+        return self.owner._terms_here()[self.slot]
 
 
 def _year_filter(value: str) -> Q.Query:

@@ -24,6 +24,7 @@ from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
+from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
 from .spelling import Speller
@@ -64,6 +65,7 @@ class Searcher:
         self._ix = store.open_index(self.index_dir)
         self._searcher = self._ix.searcher()
         self._table: FacetTable | None = None
+        self._schema = None
         self._speller: Speller | None = None
         self._identity = store.identity(self.index_dir)
         # Whoosh searchers are not documented as thread-safe: one query at a
@@ -81,7 +83,11 @@ class Searcher:
 
     @property
     def schema(self):
-        return self._ix.schema
+        # Index.schema unpickles the table of contents on every access (the
+        # compound vocabulary included): read it once per opened index.
+        if self._schema is None:
+            self._schema = self._ix.schema
+        return self._schema
 
     def current(self):
         """The open Whoosh searcher, reopened if the index changed on disk,
@@ -94,7 +100,7 @@ class Searcher:
                 # still using it finishes undisturbed).
                 self._ix = store.open_index(self.index_dir)
                 self._searcher = self._ix.searcher()
-                self._table, self._speller = None, None
+                self._table, self._speller, self._schema = None, None, None
             self._identity = identity
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
@@ -115,8 +121,9 @@ class Searcher:
         docnums = _matching_docs(searcher, matcher, deadline)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            results = _run(searcher, matcher, end, deadline)
-            page = [(hit.docnum, hit.score, hit) for hit in results[offset:end]]
+            _, _, restrict, excluded = self._parts(request)
+            page = self._by_relevance(searcher, parsed, docnums, offset, end, deadline,
+                                      restrict, excluded)
         else:
             complete = None
             if len(parsed.groups) > 1:
@@ -124,8 +131,8 @@ class Searcher:
                                               deadline))
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
                                  deadline, complete)[offset:end]
-        hits = [self._hit(searcher, docnum, score, hit, request.snippets)
-                for docnum, score, hit in page]
+        terms = snippets.body_terms(scoring) if request.snippets else None
+        hits = [self._hit(searcher, docnum, score, hit, terms) for docnum, score, hit in page]
         if request.explain and scoring is not None:
             labels = self._typed_words(parsed)
             for found, (docnum, _, _) in zip(hits, page):
@@ -151,16 +158,17 @@ class Searcher:
     def _queries(self, request: SearchRequest):
         """(the parsed query, the scoring query or None, the query that
         selects every match)."""
+        parsed, scoring, restrict, excluded = self._parts(request)
+        return parsed, scoring, _narrowed(scoring or restrict or Q.Every(), scoring, restrict,
+                                          excluded)
+
+    def _parts(self, request: SearchRequest):
+        """(parsed query, scoring query, filters, exclusions); each may be None."""
         parsed = expand_synonyms(parse_query(request.query), load_synonyms(self.synonyms_file))
         scoring = build_query(parsed, self.schema)
         restrict = self._filters(parsed, request)
-        matcher = scoring or restrict or Q.Every()
-        if scoring is not None and restrict is not None:
-            matcher = Q.And([scoring, restrict])
         excluded = exclusion_query(parsed, self.schema)
-        if excluded is not None:
-            matcher = Q.AndNot(matcher, excluded)
-        return parsed, scoring, matcher
+        return parsed, scoring, restrict, excluded
 
     def _typed_words(self, parsed) -> dict[str, str]:
         """Index term (stem) -> the word as typed, for explanations."""
@@ -174,26 +182,64 @@ class Searcher:
         return labels
 
     def _suggest(self, request: SearchRequest, parsed, total: int) -> str | None:
-        """The query with its misspelt words corrected, when that finds more."""
-        if total >= SUGGEST_BELOW or not request.query.strip():
+        """The query with its misspelt words corrected, when that finds more.
+
+        Looked for when the query finds little, or when one of its words
+        occurs nowhere in the letters (a query of several words finds plenty
+        through the others, typo and all).
+        """
+        if not request.query.strip():
             return None
         if self._speller is None:
             from index.vocabulary import Vocabulary
             self._speller = Speller(Vocabulary.load(self.index_dir).counts)
+        words = [g[0].text for g in parsed.groups
+                 if not g[0].phrase and not g[0].all_words and g[0].text.isalpha()]
+        plenty = total >= SUGGEST_BELOW
+        if plenty:
+            # Enough found: only words the letters never contain are suspect.
+            words = [w for w in words if not self._speller.known(w)]
         corrected = request.query
-        for group in parsed.groups:
-            clause = group[0]
-            if clause.phrase or clause.all_words or not clause.text.isalpha():
-                continue
-            better = self._speller.correct(clause.text)
+        for word in words:
+            better = self._speller.correct(word)
             if better:
-                corrected = re.sub(rf"(?<!\w){re.escape(clause.text)}(?!\w)", better,
+                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", better,
                                    corrected, count=1)
         if corrected == request.query:
             return None
         _, _, matcher = self._queries(SearchRequest(query=corrected, filters=request.filters))
-        better_total = sum(1 for _ in self.current().docs_for_query(matcher))
-        return corrected if better_total > total else None
+        deadline = time.monotonic() + QUERY_SECONDS
+        better_total = len(_matching_docs(self.current(), matcher, deadline))
+        return corrected if better_total > total or plenty else None
+
+    def _by_relevance(self, searcher, parsed, docnums, offset, end, deadline, restrict,
+                      excluded):
+        """The page [offset, end) of the matches in tier order, scoring only
+        the tiers the page reaches, each as a query narrowed by the filters
+        (so a common word in a small dossier walks the dossier, not the
+        word's postings)."""
+        allowed, taken, position = set(docnums), set(), 0
+        leaves: dict[str, set[int]] = {}
+        page = []
+        for tier in ranking_tiers(parsed, self.schema):
+            members = _doc_set(searcher, tier, leaves, deadline) & allowed
+            members -= taken
+            if not members:
+                continue
+            taken |= members
+            if position + len(members) > offset:
+                wanted = min(len(members), end - position)
+                results = _run(searcher, _narrowed(tier, tier, restrict, excluded), wanted,
+                               deadline, only=members)
+                start = max(0, offset - position)
+                # Equal scores in document order, whatever the page size.
+                ranked = sorted(((hit.docnum, hit.score) for hit in results),
+                                key=lambda item: (-item[1], item[0]))
+                page.extend((docnum, score, None) for docnum, score in ranked[start:wanted])
+            position += len(members)
+            if position >= end:
+                break
+        return page
 
     def _by_date(self, searcher, matcher, scoring, docnums, sort, deadline, complete=None):
         """All matches ordered by date (unknown dates last), relevance
@@ -270,16 +316,12 @@ class Searcher:
             restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
         return restrict
 
-    def _hit(self, searcher, docnum: int, score, hit, with_snippets: bool) -> Hit:
-        stored = hit.fields() if hit is not None else searcher.stored_fields(docnum)
-        letter = letter_from_stored(stored)
-        if not with_snippets:
-            found = []
-        elif hit is not None:
-            snippets.configure(hit.results)
-            found = snippets.hit_snippets(hit)
-        else:
-            found = [snippets.opening(letter.body)]
+    def _hit(self, searcher, docnum: int, score, hit, terms) -> Hit:
+        """A hit for the page; `terms` are the query's body terms to mark in
+        the snippets (None: no snippets wanted)."""
+        letter = letter_from_stored(searcher.stored_fields(docnum))
+        found = ([] if terms is None else
+                 snippets.snippets(letter.body, terms, self.schema["body"].analyzer))
         return Hit(
             id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
             year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
@@ -289,14 +331,62 @@ class Searcher:
             snippets=found)
 
 
+def _narrowed(query: Q.Query, scoring, restrict, excluded) -> Q.Query:
+    if scoring is not None and restrict is not None:
+        query = Q.And([query, restrict])
+    if excluded is not None:
+        query = Q.AndNot(query, excluded)
+    return query
+
+
 def _matching_docs(searcher, matcher, deadline: float) -> list[int]:
-    """Every matching document number, within the query's time budget."""
-    collector = searcher.collector(limit=None, scored=False)
-    return sorted(_collect(searcher, matcher, collector, deadline).docs())
+    """Every matching document number, within the query's time budget.
+
+    Computed as set algebra over the posting lists of the query's leaves:
+    walking Whoosh's matcher tree document by document costs far more, and
+    the ranking tiers of a query all select subsets of its loosest tier.
+    """
+    leaves: dict[str, set[int]] = {}
+    docs = _doc_set(searcher, matcher, leaves, deadline)
+    return sorted(docs)
 
 
-def _run(searcher, matcher, limit, deadline: float):
-    """The scored top `limit` hits (all when None), within the time budget."""
+def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
+    if time.monotonic() > deadline:
+        raise _too_slow()
+    if isinstance(q, Q.Or):
+        out: set[int] = set()
+        for sub in q.subqueries:
+            out |= _doc_set(searcher, sub, leaves, deadline)
+        return out
+    if isinstance(q, Q.And):
+        sets = sorted((_doc_set(searcher, sub, leaves, deadline) for sub in q.subqueries), key=len)
+        return set.intersection(*sets) if sets else set()
+    if isinstance(q, Q.AndNot):
+        return (_doc_set(searcher, q.a, leaves, deadline)
+                - _doc_set(searcher, q.b, leaves, deadline))
+    key = repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
+    if key not in leaves:
+        if isinstance(q, Q.Term):
+            # One posting list: read straight, without a collector per document.
+            leaves[key] = set(searcher.docs_for_query(q))
+        else:
+            collector = searcher.collector(limit=None, scored=False)
+            leaves[key] = set(_collect(searcher, q, collector, deadline).docs())
+    return leaves[key]
+
+
+def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None):
+    """The scored top `limit` hits (all when None), within the time budget,
+    among the documents `only` (all when None)."""
+    if only is not None:
+        # Whoosh's own filtered search: a time-limited collector around a
+        # filter feeds the scorer documents in a way that changed scores with
+        # the page size. The allowed set was itself computed within the time
+        # budget, which bounds this search too.
+        if time.monotonic() > deadline:
+            raise _too_slow()
+        return searcher.search(matcher, limit=limit, terms=True, filter=only)
     return _collect(searcher, matcher, searcher.collector(limit=limit, terms=True), deadline)
 
 

@@ -2,48 +2,56 @@
 
 HTML snippets are fully escaped letter text with only `<mark>` added; the
 plain form turns the marks into whatever a terminal uses.
+
+Matches are found by running the index's own analysis over the stored text
+word by word (a cached lookup per word), so `wapensystemen` is marked for
+`wapensysteem` and a compound for its part. The passages shown are those
+with the most different query words, then the most matches.
 """
 from __future__ import annotations
 
 import html
 import re
 
-from whoosh import highlight
+from whoosh import query as Q
+
+from index.analysis import TOKEN_RE
 
 SNIPPET_CHARS = 220
-OPENING_LINE = 60  # a header line is shorter than this; a sentence is not
+SURROUND = 90          # characters of context before the first match
 SNIPPETS_PER_HIT = 2
-# Highlighting scans the stored text; beyond this many characters of a very
-# long document it stops looking, which keeps a page of hits fast.
-SCAN_CHARS = 150_000
+OPENING_LINE = 60      # a header line is shorter than this; a sentence is not
+# Matching scans the stored text; beyond this many characters of a very long
+# document it stops looking, which keeps a page of hits fast.
+SCAN_CHARS = 60_000
 
 
-class MarkFormatter(highlight.Formatter):
-    """`<mark>match</mark>`, everything else escaped (quotes included)."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text, quote=True)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=True) + "</mark>"
-
-
-def configure(results) -> None:
-    results.fragmenter = highlight.ContextFragmenter(
-        maxchars=SNIPPET_CHARS, surround=80, charlimit=SCAN_CHARS)
-    results.formatter = MarkFormatter()
-    results.scorer = highlight.BasicFragmentScorer()
-    results.order = highlight.SCORE
+def body_terms(query: Q.Query | None) -> frozenset[str]:
+    """The index terms a query looks for in the letter text."""
+    if query is None:
+        return frozenset()
+    terms = set()
+    for leaf in query.leaves():
+        if getattr(leaf, "fieldname", None) != "body":
+            continue
+        if isinstance(leaf, Q.Phrase):
+            terms.update(leaf.words)
+        elif isinstance(leaf, Q.Term):
+            terms.add(leaf.text)
+    return frozenset(terms)
 
 
-def hit_snippets(hit, top: int = SNIPPETS_PER_HIT) -> list[str]:
-    text = hit.highlights("body", top=top)
-    if text:
-        return ["… " + _tidy(part) + " …" for part in text.split(MarkFormatter.between)
-                if part.strip()]
-    return [opening(hit.get("body", ""))]
+def snippets(body: str, terms: frozenset[str], analyzer, top: int = SNIPPETS_PER_HIT) -> list[str]:
+    """Up to `top` HTML passages of `body` with the `terms` marked; the
+    opening of the letter when none of them occurs."""
+    matches = _matches(body, terms, analyzer) if terms else []
+    if not matches:
+        return [opening(body)]
+    out = []
+    for start, end in _best_windows(body, matches, top):
+        inside = [m for m in matches if m[0] >= start and m[1] <= end]
+        out.append(_render(body, start, end, inside))
+    return out
 
 
 def opening(body: str, chars: int = SNIPPET_CHARS) -> str:
@@ -66,5 +74,57 @@ def plain(snippet_html: str, start: str = "", end: str = "") -> str:
     return text.replace("\0", start).replace("\1", end)
 
 
-def _tidy(fragment: str) -> str:
-    return re.sub(r"\s+", " ", fragment).strip()
+def _matches(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+    found = []
+    analyse = analyzer.analyse_word
+    for match in TOKEN_RE.finditer(body, 0, min(len(body), SCAN_CHARS)):
+        stem, parts = analyse(match.group())
+        if stem is None:
+            continue
+        if stem in terms:
+            found.append((match.start(), match.end(), stem))
+        else:
+            part = next((p for p in parts if p in terms), None)
+            if part:
+                found.append((match.start(), match.end(), part))
+    return found
+
+
+def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
+    """Non-overlapping passages, best first, then shown in text order."""
+    candidates = []
+    for i, (start, _, _) in enumerate(matches):
+        window_start = max(0, start - SURROUND)
+        window_end = window_start + SNIPPET_CHARS
+        inside = [m for m in matches[i:] if m[1] <= window_end]
+        distinct = len({m[2] for m in inside})
+        candidates.append((distinct, len(inside), -start, window_start, window_end))
+    candidates.sort(reverse=True)
+    chosen: list[tuple[int, int]] = []
+    for *_, start, end in candidates:
+        if all(end <= a or start >= b for a, b in chosen):
+            chosen.append((start, end))
+        if len(chosen) == top:
+            break
+    return [_word_bounds(body, a, b) for a, b in sorted(chosen)]
+
+
+def _word_bounds(body: str, start: int, end: int) -> tuple[int, int]:
+    # Widen to whole words so no word is cut in half.
+    while start > 0 and not body[start - 1].isspace():
+        start -= 1
+    end = min(end, len(body))
+    while end < len(body) and not body[end].isspace():
+        end += 1
+    return start, end
+
+
+def _render(body: str, start: int, end: int, inside) -> str:
+    pieces, at = [], start
+    for m_start, m_end, _ in inside:
+        pieces.append(html.escape(body[at:m_start], quote=True))
+        pieces.append("<mark>" + html.escape(body[m_start:m_end], quote=True) + "</mark>")
+        at = m_end
+    pieces.append(html.escape(body[at:end], quote=True))
+    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    return ("… " if start > 0 else "") + text + (" …" if end < len(body) else "")

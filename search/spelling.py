@@ -15,8 +15,14 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 class Speller:
     def __init__(self, counts: dict[str, int]):
+        self.all_words = frozenset(counts)
         self.counts = {w: n for w, n in counts.items() if n >= MIN_COUNT}
         self._deletes: dict[str, list[str]] | None = None
+
+    def known(self, word: str) -> bool:
+        """Whether the letters contain the word at all (any spelling that
+        folds to it)."""
+        return fold(word.lower()) in self.all_words
 
     def correct(self, word: str) -> str | None:
         """A better-attested spelling of `word`, or None."""

@@ -120,3 +120,18 @@ def test_date_sort_puts_letters_with_all_words_first(searcher):
     complete = [all(w in stems(searcher.get(h.id).body + " " + (h.title or ""))
                     for w in stems("autonome wapens")) for h in response.hits]
     assert complete[0] and complete == sorted(complete, reverse=True)
+
+
+def test_a_typo_among_good_words_still_gets_a_suggestion(searcher):
+    """Several words find plenty through the others, typo and all: the word
+    that occurs in no letter is still corrected."""
+    response = search(searcher, "kunstmatige inteligentie")
+    assert response.total >= 5
+    assert response.suggestion == "kunstmatige intelligentie"
+    assert search(searcher, "kunstmatige intelligentie").suggestion is None
+
+
+def test_title_word_order_lifts_the_letter_with_that_title(searcher):
+    target = searcher.get("kst-34104-439")  # "... over afspraken over een regionaal budget"
+    response = search(searcher, "afspraken regionaal budget", per_page=5)
+    assert response.hits[0].id == target.id

@@ -189,3 +189,17 @@ def test_search_works_from_worker_threads(searcher):
     for thread in threads:
         thread.join()
     assert errors == [] and len(set(results)) == 1 and results[0] > 0
+
+
+def test_sub_dossier_filter_is_not_read_as_an_identifier(searcher):
+    response = search(searcher, "regering dossier:21501-20", per_page=50)
+    assert response.total and {h.dossier for h in response.hits} == {"21501-20"}
+
+
+def test_pages_do_not_repeat_or_skip_letters(searcher):
+    """Relevance pages are assembled tier by tier: together they must be the
+    ranking of all matches, each letter once."""
+    whole = [h.id for h in search(searcher, "autonome wapens", per_page=100).hits]
+    paged = [h.id for page in range(1, 11)
+             for h in search(searcher, "autonome wapens", per_page=10, page=page).hits]
+    assert paged == whole and len(set(paged)) == len(paged)
