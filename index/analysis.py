@@ -36,7 +36,7 @@ TOKEN_PATTERN = (r"kst-\d+(?:-[A-Za-z0-9]+)+"
                  r"|\w+")
 
 
-_TOKEN_RE = re.compile(TOKEN_PATTERN, re.UNICODE)
+TOKEN_RE = re.compile(TOKEN_PATTERN, re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -206,6 +206,11 @@ class DutchAnalyzer(Analyzer):
         return (type(self) is type(other) and self.splitter is other.splitter
                 and self.stemmer == other.stemmer)
 
+    def analyse_word(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
+        """(stem or None for a stop word, marked stems of compound parts)
+        of one word as it stands in the text."""
+        return self._words.get(raw) or self._analyse(raw)
+
     def _analyse(self, raw: str) -> tuple[str | None, tuple[str, ...]]:
         """(stem, or None for a stop word; stems of compound parts, marked)."""
         word = fold(raw.lower())
@@ -239,7 +244,7 @@ class DutchAnalyzer(Analyzer):
         # words take no position, so "noodzaak van betekenisvolle" is a
         # phrase of two adjacent words, as the query analysis makes it.
         number, pos = start_pos - 1, None
-        for match in _TOKEN_RE.finditer(value):
+        for match in TOKEN_RE.finditer(value):
             number += 1
             raw = match.group()
             stem, parts = words.get(raw) or analyse(raw)
