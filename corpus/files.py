@@ -2,10 +2,12 @@
 sidecar metadata."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -55,7 +57,15 @@ def discover(paths: list[str | Path]) -> Iterator[Path]:
         else:
             candidates = sorted(_walk(path))
         for candidate in candidates:
-            resolved = candidate.resolve()
+            try:
+                resolved = candidate.resolve()
+            except (RuntimeError, OSError):
+                # A file symlink loop (a -> b -> a): resolve() raises on it
+                # (RuntimeError up to Python 3.12, OSError after), which
+                # stopped the whole build. Yield it unresolved; reading it
+                # then fails with a ReadError that names it, and the rest of
+                # the folder is indexed.
+                resolved = Path(os.path.abspath(candidate))
             if resolved not in seen:
                 seen.add(resolved)
                 yield resolved
@@ -137,13 +147,27 @@ def decode(data: bytes, source: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    if _looks_binary(text[:8192]):
+        raise ReadError(source, "binair bestand, geen tekst")
+    return text
+
+
+# Binary data without a NUL byte in its first 8 KB (a header-less blob, a
+# compressed stream) decoded "successfully" as cp1252/latin-1 and was indexed
+# as a letter full of control characters. Real letters, OCR text included,
+# have next to none: more than 1 % in the first 8 KB means not text.
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _looks_binary(sample: str) -> bool:
+    controls = len(_CONTROL_RE.findall(sample))
+    return controls > max(8, len(sample) // 100)
 
 
 def fallback_id(path: Path) -> str:
@@ -198,15 +222,33 @@ _TYPE_NAMES = {str: "tekst", int: "geheel getal", list: "lijst"}
 
 
 def _read_bytes(path: Path) -> bytes:
+    # Opened without blocking and checked on the open descriptor: a FIFO or a
+    # device with a letter's name (or a symlink to /dev/zero) used to hang the
+    # build in read_bytes(), or read without end, because stat() said 0 bytes.
+    # Reading at most MAX_FILE_BYTES + 1 also catches a file that grows past
+    # the limit after the size check.
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ReadError(str(path), f"te groot ({size // (1024 * 1024)} MB; maximaal "
-                                       f"{MAX_FILE_BYTES // (1024 * 1024)} MB)")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise ReadError(str(path), "geen gewoon bestand (apparaat, pipe of socket)")
+            if info.st_size > MAX_FILE_BYTES:
+                raise _too_big(path, info.st_size)
+            data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise _too_big(path, len(data))
+            return data
     except PermissionError:
         raise ReadError(str(path), "geen leesrechten") from None
     except IsADirectoryError:
         raise ReadError(str(path), "is een map, geen bestand") from None
     except OSError as exc:
         raise ReadError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
+
+
+def _too_big(path: Path, size: int) -> ReadError:
+    return ReadError(str(path), f"te groot ({size // (1024 * 1024)} MB; maximaal "
+                                f"{MAX_FILE_BYTES // (1024 * 1024)} MB)")

@@ -74,8 +74,45 @@ def _sibling_metadata(path: Path):
     return read_metadata_file(candidate) if candidate.is_file() else {}
 
 
+class _Doctype(Exception):
+    pass
+
+
+class _RootReached(Exception):
+    pass
+
+
+def _has_doctype(data: bytes) -> bool:
+    """Whether the prolog declares a DOCTYPE (internal subset, entities or an
+    external DTD), asked of expat itself. A DOCTYPE may only come before the
+    root element, so the scan stops there and costs next to nothing.
+
+    The former byte check looked at the first 4 KB only and at UTF-8 bytes:
+    a DOCTYPE after a long comment, or a UTF-16 file, got past it, and expat
+    then expanded internal entities (billion laughs)."""
+    import xml.parsers.expat
+
+    def doctype(*_):
+        raise _Doctype()
+
+    def root(*_):
+        raise _RootReached()
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        parser.Parse(data, True)
+    except _Doctype:
+        return True
+    except (_RootReached, xml.parsers.expat.ExpatError, ValueError):
+        return False
+    return False
+
+
 def _parse(data: bytes, source: str) -> ET.Element:
-    if b"<!ENTITY" in data[:4096] or b"<!DOCTYPE" in data[:4096] and b"[" in data[:4096]:
+    if b"<!ENTITY" in data[:4096] or _has_doctype(data):
         # Entity declarations have no place in KOOP XML; refusing them keeps
         # entity-expansion tricks (billion laughs, external entities) out.
         raise ReadError(source, "XML met entiteitdeclaraties (DOCTYPE) wordt niet gelezen")

@@ -9,10 +9,12 @@ leaves the previous index as it was.
 """
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -68,7 +70,32 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report = BuildReport()
 
     files = list(discover(paths))
-    store.recover(index_dir)
+    with _build_lock(index_dir):
+        return _build(files, paths, index_dir, rebuild, procs, progress, report, started)
+
+
+@contextmanager
+def _build_lock(index_dir: Path):
+    """One build per index at a time. A build killed half-way (SIGKILL, power
+    loss) left its staging folder behind, and nothing told a second build
+    that the first still ran. flock() is released by the kernel when its
+    process dies, so the lock is never stale; holding it, the leftovers of a
+    killed build can be cleared safely."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(store.lock_path(index_dir), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise store.IndexBusy(f"Er wordt al aan de index in {index_dir} gebouwd; wacht "
+                                  "tot die opdracht klaar is.") from None
+        store.recover(index_dir)
+        shutil.rmtree(index_dir.with_name(index_dir.name + ".new"), ignore_errors=True)
+        if index_dir.exists():
+            shutil.rmtree(index_dir.with_name(index_dir.name + ".old"), ignore_errors=True)
+        yield
+
+
+def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, started):
     fresh = rebuild or not store.exists(index_dir)
     existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
     roots = [Path(p).resolve() for p in paths]

@@ -1,10 +1,12 @@
 """Where an index lives on disk: create, open, and refuse a stale one."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +32,10 @@ class IndexOutdated(IndexStoreError):
     pass
 
 
+class IndexBusy(IndexStoreError):
+    pass
+
+
 def expected_manifest() -> dict:
     return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
 
@@ -50,8 +56,44 @@ def recover(index_dir: Path) -> None:
     """Finish a rebuild's folder swap that a crash interrupted: if the index
     folder is gone but the previous one is still beside it, put it back."""
     old = index_dir.with_name(index_dir.name + ".old")
+    if index_dir.exists() or not old.is_dir():
+        return
+    # A running rebuild may be between its two os.replace() calls right now.
+    # Putting .old back then made the build's second replace fail, and a
+    # server saw no index at all: wait for the build to finish its swap
+    # (microseconds) instead; only a dead build's swap is completed here.
+    deadline = time.monotonic() + SWAP_WAIT_SECONDS
+    while build_running(index_dir) and not index_dir.exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
     if not index_dir.exists() and old.is_dir():
-        os.replace(old, index_dir)
+        try:
+            os.replace(old, index_dir)
+        except OSError:
+            pass  # another process got there first
+
+
+SWAP_WAIT_SECONDS = 5.0
+
+
+def lock_path(index_dir: Path) -> Path:
+    """The build lock beside the index (see index.builder)."""
+    return index_dir.with_name(index_dir.name + ".lock")
+
+
+def build_running(index_dir: Path) -> bool:
+    """Whether a build holds the index's lock. flock() locks die with their
+    process, so a killed build never counts as running."""
+    try:
+        fd = os.open(lock_path(index_dir), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def exists(index_dir: Path) -> bool:

@@ -29,6 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(_configured(config or {}))
     if config:
         app.config.from_mapping(config)
+    # Flask turns debug mode on from FLASK_DEBUG in the environment; a stray
+    # FLASK_DEBUG=1 on a server must not switch on tracebacks and reloading.
+    # Only the code creating the app can ask for it (config={"DEBUG": True}).
+    app.debug = bool((config or {}).get("DEBUG", False))
     # Facet counts arrive ordered by count; sorting keys would scramble them.
     app.json.sort_keys = False
     app.json.ensure_ascii = False

@@ -1,0 +1,98 @@
+"""Under load and while re-indexing: a real server on 127.0.0.1 keeps
+answering, with zero errors, while `kamerzoek index` rewrites the index
+underneath it (an incremental update, then a --rebuild), and its results
+switch to the new index without a restart."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+
+from werkzeug.serving import make_server
+
+from index.builder import build_index
+from web import create_app
+
+from test_crash_safety import kamerzoek
+
+CLIENTS = 4
+MAX_SECONDS = 90
+URLS = ["/api/search?q=motie", "/?q=zorg", "/api/search?q=ver*&sort=date", "/api/facets?q=kamer",
+        "/feed.atom?q=motie", "/api/search?q=regering&year=2024", "/api/search"]
+
+
+def test_server_keeps_answering_while_the_index_is_rewritten(tmp_path, corpus):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
+    for path in files[:150]:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+
+    app = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": []})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def get(path):
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            return response.status, response.read()
+
+    def total():
+        return json.loads(get("/api/search")[1])["total"]
+
+    statuses: Counter = Counter()
+    errors: list[str] = []
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def client(number):
+        i = number
+        while not stop.is_set() and time.monotonic() - started < MAX_SECONDS:
+            path = URLS[i % len(URLS)]
+            i += 1
+            try:
+                status, body = get(path)
+                statuses[status] += 1
+            except urllib.error.HTTPError as exc:
+                statuses[exc.code] += 1
+                errors.append(f"{path}: {exc.code} {exc.read()[:200]!r}")
+            except Exception as exc:  # connection errors count too
+                errors.append(f"{path}: {exc!r}")
+
+    try:
+        assert total() == 150
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        for path in files[150:]:
+            shutil.copy(path, folder / path.name)
+        update = subprocess.run([kamerzoek(), "--index", str(index_dir), "index", "--procs", "1",
+                                 str(folder)], capture_output=True, text=True, timeout=120)
+        assert update.returncode == 0, update.stderr
+        time.sleep(0.5)
+        after_update = total()
+        for path in files[:100]:
+            (folder / path.name).unlink()
+        rebuild = subprocess.run([kamerzoek(), "--index", str(index_dir), "index", "--procs",
+                                  "1", "--rebuild", str(folder)], capture_output=True, text=True,
+                                 timeout=120)
+        assert rebuild.returncode == 0, rebuild.stderr
+        time.sleep(0.5)
+        after_rebuild = total()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        server.shutdown()
+    assert errors == [], errors[:5]
+    assert set(statuses) == {200} and sum(statuses.values()) > 50, statuses
+    # Same server, no restart: the new index is what it answers from.
+    assert (after_update, after_rebuild) == (300, 200)
