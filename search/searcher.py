@@ -116,8 +116,9 @@ class Searcher:
         _validate(request)
         searcher = self.current()
         table = self._table
-        parsed, scoring, matcher = self._queries(request)
+        # The budget covers building the query too (a prefix reads postings).
         deadline = time.monotonic() + QUERY_SECONDS
+        parsed, scoring, matcher = self._queries(request)
         docnums = _matching_docs(searcher, matcher, deadline)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:

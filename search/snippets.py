@@ -36,6 +36,8 @@ def body_terms(query: Q.Query | None) -> frozenset[str]:
             continue
         if isinstance(leaf, Q.Phrase):
             terms.update(leaf.words)
+        elif isinstance(leaf, Q.Prefix):
+            terms.add(leaf.text + "*")  # "wapen*": every word starting so
         elif isinstance(leaf, Q.Term):
             terms.add(leaf.text)
     return frozenset(terms)
@@ -77,11 +79,12 @@ def plain(snippet_html: str, start: str = "", end: str = "") -> str:
 def _matches(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
     found = []
     analyse = analyzer.analyse_word
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
     for match in TOKEN_RE.finditer(body, 0, min(len(body), SCAN_CHARS)):
         stem, parts = analyse(match.group())
         if stem is None:
             continue
-        if stem in terms:
+        if stem in terms or (prefixes and stem.startswith(prefixes)):
             found.append((match.start(), match.end(), stem))
         else:
             part = next((p for p in parts if p in terms), None)
@@ -92,13 +95,17 @@ def _matches(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, int,
 
 def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
     """Non-overlapping passages, best first, then shown in text order."""
+    body_start = _running_text_start(body)
     candidates = []
     for i, (start, _, _) in enumerate(matches):
         window_start = max(0, start - SURROUND)
         window_end = window_start + SNIPPET_CHARS
         inside = [m for m in matches[i:] if m[1] <= window_end]
         distinct = len({m[2] for m in inside})
-        candidates.append((distinct, len(inside), -start, window_start, window_end))
+        # A match in the letter's own text beats one in its header lines,
+        # which repeat the title and dossier shown beside the snippet.
+        in_text = start >= body_start
+        candidates.append((distinct, in_text, len(inside), -start, window_start, window_end))
     candidates.sort(reverse=True)
     chosen: list[tuple[int, int]] = []
     for *_, start, end in candidates:
@@ -107,6 +114,16 @@ def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
         if len(chosen) == top:
             break
     return [_word_bounds(body, a, b) for a, b in sorted(chosen)]
+
+
+def _running_text_start(body: str) -> int:
+    """Offset of the first line that reads like a sentence (see opening)."""
+    offset = 0
+    for line in body.splitlines(keepends=True):
+        if len(line.strip()) >= OPENING_LINE:
+            return offset
+        offset += len(line)
+    return 0
 
 
 def _word_bounds(body: str, start: int, end: int) -> tuple[int, int]:

@@ -203,3 +203,8 @@ def test_pages_do_not_repeat_or_skip_letters(searcher):
     paged = [h.id for page in range(1, 11)
              for h in search(searcher, "autonome wapens", per_page=10, page=page).hits]
     assert paged == whole and len(set(paged)) == len(paged)
+
+
+def test_prefix_matches_are_marked(searcher):
+    hits = search(searcher, "wapen*", per_page=5).hits
+    assert hits and all("<mark>wapen" in " ".join(h.snippets).lower() for h in hits)
