@@ -1,0 +1,491 @@
+"""Performance benchmark: build, incremental re-index, query latency (in
+process and over HTTP), cold start, index size; against a naive Whoosh and a
+SQLite FTS5 baseline. A script, not a test.
+
+    python bench/performance.py [--corpus DIR] [--scale N | --quick] [--skip-scale]
+                                [--skip-http] [--out bench/results/performance.json]
+
+Everything generated (a copy of the corpus for the incremental test, the
+scale corpus, the indexes) goes to a temporary folder (--work, default a new
+one under $TMPDIR), removed at the end unless --keep.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.baselines import Fts5, NaiveWhoosh, dir_size_mb  # noqa: E402
+from bench.memory import run_measured  # noqa: E402
+from bench.queries import describe, query_mix  # noqa: E402
+from bench.stats import percentiles  # noqa: E402
+
+PY = sys.executable
+TARGETS_DOC = {
+    "build_vs_naive_whoosh": "build throughput >= 3x naive Whoosh (shared corpus)",
+    "scale_peak_memory": "peak memory (process tree) < 1.5 GB at the scale corpus",
+    "shared_p95": "queries with facets + snippets p95 < 50 ms (shared corpus, warm)",
+    "scale_p95": "queries with facets + snippets p95 < 250 ms (scale corpus, warm)",
+    "p50_vs_fts5": "kamerzoek p50 <= 3x FTS5 p50 (shared corpus)",
+    "incremental_proportional": "1% re-index proportional to the change",
+    "http_zero_errors": "HTTP load: zero errors",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# -- machine -----------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("whoosh-reloaded", "snowballstemmer", "PyStemmer", "flask", "gunicorn", "lxml",
+                "kamerzoek"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    versions["sqlite"] = sqlite3.sqlite_version
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": mem_gb,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "versions": versions, "loadavg_start": list(os.getloadavg())}
+
+
+# -- builds ------------------------------------------------------------------
+
+def measured_build(paths, index_dir: Path, rebuild: bool = False) -> dict:
+    cmd = [PY, str(ROOT / "bench" / "run_build.py"), "kamerzoek", *map(str, paths),
+           "--index", str(index_dir)] + (["--rebuild"] if rebuild else [])
+    m = run_measured(cmd, cwd=str(ROOT))
+    if m.returncode != 0:
+        raise RuntimeError(f"build failed: {m.stderr[-2000:]}")
+    report = json.loads(m.stdout.strip().splitlines()[-1])
+    return {**report, "wall_s": round(m.seconds, 2), "cpu_s": m.cpu_s,
+            "peak_rss_mb": m.peak_rss_mb, "peak_pss_mb": m.peak_pss_mb,
+            "peak_processes": m.peak_processes}
+
+
+def measured_baselines(paths, work: Path) -> dict:
+    cmd = [PY, str(ROOT / "bench" / "run_build.py"), "baselines", *map(str, paths),
+           "--whoosh", str(work / "naive-whoosh"), "--fts5", str(work / "fts5.db")]
+    m = run_measured(cmd, cwd=str(ROOT))
+    if m.returncode != 0:
+        raise RuntimeError(f"baseline build failed: {m.stderr[-2000:]}")
+    report = json.loads(m.stdout.strip().splitlines()[-1])
+    report.pop("pid", None)
+    return {**report, "wall_s": round(m.seconds, 2), "cpu_s": m.cpu_s,
+            "peak_rss_mb": m.peak_rss_mb, "peak_pss_mb": m.peak_pss_mb}
+
+
+def throughput(letters: int, seconds: float, text_mb: float | None) -> dict:
+    return {"docs_per_s": round(letters / seconds, 1) if seconds else None,
+            "text_mb_per_s": round(text_mb / seconds, 3) if (text_mb and seconds) else None}
+
+
+# -- queries -----------------------------------------------------------------
+
+def time_queries(run, mix, passes: int = 2, warmup: bool = True) -> dict:
+    """Latency (ms) of `run(bq)` over the mix: one warm-up pass, then `passes`."""
+    if warmup:
+        for bq in mix:
+            try:
+                run(bq)
+            except Exception:
+                pass
+    times, cpu, per_kind, errors, empty = [], [], {}, [], 0
+    for _ in range(passes):
+        for bq in mix:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            try:
+                result = run(bq)
+            except Exception as exc:
+                errors.append(f"{bq.kind} {bq.kamerzoek()!r}: {type(exc).__name__}: {exc}"[:200])
+                continue
+            ms = (time.perf_counter() - t0) * 1000
+            cpu.append((time.process_time() - c0) * 1000)
+            times.append(ms)
+            per_kind.setdefault(bq.kind, []).append(ms)
+            if not result:
+                empty += 1
+    return {"queries": len(mix), "passes": passes, "errors": len(errors),
+            "error_samples": errors[:5], "empty_results": empty // passes, **percentiles(times),
+            "cpu": percentiles(cpu),
+            "by_kind_p50_p95": {k: [percentiles(v)["p50_ms"], percentiles(v)["p95_ms"]]
+                                for k, v in sorted(per_kind.items())}}
+
+
+def kamerzoek_runner(searcher):
+    from search import SearchRequest
+
+    def run(bq):
+        response = searcher.search(SearchRequest(query=bq.kamerzoek(), per_page=10))
+        assert response.facets and all(h.snippets for h in response.hits)
+        return response.hits
+    return run
+
+
+def query_benchmarks(index_dir: Path, mix, work: Path | None, baselines: bool) -> dict:
+    from search import SearchRequest, Searcher
+    out = {}
+    t0 = time.perf_counter()
+    searcher = Searcher(index_dir)
+    searcher.search(SearchRequest(query=mix[0].kamerzoek()))
+    out["kamerzoek_cold_open_and_first_query_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+    log("  kamerzoek (in process, facets + snippets)")
+    out["kamerzoek"] = time_queries(kamerzoek_runner(searcher), mix)
+    searcher.close()
+    if baselines and work is not None:
+        log("  naive whoosh")
+        naive = NaiveWhoosh(work / "naive-whoosh")
+        out["naive_whoosh"] = time_queries(lambda bq: naive.search(bq)["hits"], mix)
+        naive.close()
+        log("  fts5")
+        fts = Fts5(work / "fts5.db")
+        out["fts5"] = time_queries(lambda bq: fts.search(bq)["hits"], mix)
+        fts.close()
+        fts = Fts5(work / "fts5.db", facets=True)
+        out["fts5_with_year_dossier_facets"] = time_queries(lambda bq: fts.search(bq)["hits"], mix)
+        fts.close()
+    return out
+
+
+# -- incremental ---------------------------------------------------------------
+
+def change_files(corpus_copy: Path, fraction: float, seed: int, tag: str) -> int:
+    """Edit `fraction` of the letter files in place (a sentence appended to
+    text/Markdown, an XML comment before the root closes); returns how many."""
+    from corpus.files import discover
+    files = [f for f in discover([corpus_copy]) if f.suffix in (".txt", ".md", ".xml")]
+    rng = random.Random(seed)
+    chosen = rng.sample(files, max(1, round(len(files) * fraction)))
+    for path in chosen:
+        data = path.read_bytes()
+        if path.suffix == ".xml":
+            data = data.rstrip() + f"\n<!-- benchmark change {tag} -->\n".encode()
+        else:
+            data = data.rstrip() + f"\n\nBenchmarkwijziging {tag}.\n".encode()
+        path.write_bytes(data)
+    return len(chosen)
+
+
+def incremental(corpus_copy: Path, index_dir: Path, full_build_s: float) -> dict:
+    out = {}
+    log("  no-op update (nothing changed)")
+    out["noop"] = measured_build([corpus_copy], index_dir)
+    for pct in (1, 4):
+        n = change_files(corpus_copy, pct / 100, seed=pct, tag=f"{pct}pct")
+        log(f"  {pct}% changed ({n} files)")
+        out[f"changed_{pct}pct"] = {"files_changed": n,
+                                    **measured_build([corpus_copy], index_dir)}
+    t0 = out["noop"]["wall_s"]
+    t1 = out["changed_1pct"]["wall_s"]
+    t4 = out["changed_4pct"]["wall_s"]
+    out["full_build_s"] = round(full_build_s, 2)
+    out["fixed_cost_s"] = t0
+    out["per_1pct_marginal_s"] = round((t4 - t0) / 4, 2)
+    out["1pct_as_fraction_of_full_build"] = round(t1 / full_build_s, 3)
+    return out
+
+
+# -- one corpus ----------------------------------------------------------------
+
+def bench_corpus(name: str, paths: list[Path], work: Path, mix, *, baselines: bool,
+                 http: bool, incremental_from: Path | None, text_mb: float | None,
+                 http_seconds: float, res: dict | None = None) -> dict:
+    """Fills `res` as it goes, so a failure late in the run keeps what was
+    measured before it."""
+    res = {} if res is None else res
+    res.update({"name": name, "paths": [str(p) for p in paths]})
+    index_dir = work / "kamerzoek-index"
+    log(f"[{name}] kamerzoek build")
+    build = measured_build(paths, index_dir, rebuild=True)
+    res["build"] = build
+    if baselines:
+        log(f"[{name}] baseline builds (read once, naive Whoosh, FTS5)")
+        base = measured_baselines(paths, work)
+        res["baseline_build"] = base
+        text_mb = base["text_mb"]
+        naive_s = base["read_s"] + base["whoosh_index_s"]
+        fts_s = base["read_s"] + base["fts5_index_s"]
+        res["baseline_build"]["naive_whoosh"] = throughput(base["letters"], naive_s, text_mb)
+        res["baseline_build"]["naive_whoosh_index_only"] = throughput(
+            base["letters"], base["whoosh_index_s"], text_mb)
+        res["baseline_build"]["fts5"] = throughput(base["letters"], fts_s, text_mb)
+        res["baseline_build"]["fts5_index_only"] = throughput(base["letters"],
+                                                              base["fts5_index_s"], text_mb)
+    build["text_mb"] = text_mb
+    build.update(throughput(build["letters"], build["wall_s"], text_mb))
+    res["index_size_mb"] = round(dir_size_mb(index_dir), 1)
+    log(f"[{name}] {build['letters']} letters in {build['wall_s']}s, "
+        f"{build['docs_per_s']} docs/s, peak PSS {build['peak_pss_mb']} MB")
+    log(f"[{name}] queries ({len(mix)} x 2 passes)")
+    res["queries"] = query_benchmarks(index_dir, mix, work, baselines)
+    if http:
+        from bench.http_load import run_http
+        log(f"[{name}] HTTP: gunicorn -w 2, cold start, sequential, 8 clients x {http_seconds}s")
+        try:
+            res["http"] = run_http(index_dir, [bq.kamerzoek() for bq in mix], clients=8,
+                                   seconds=http_seconds, max_requests=50_000)
+        except RuntimeError as exc:  # reported as a failure, not lost
+            res["http_failed"] = str(exc)
+            log(f"[{name}] HTTP failed: {exc}")
+    if incremental_from is not None:
+        log(f"[{name}] incremental re-index")
+        res["incremental"] = incremental(incremental_from, index_dir, build["wall_s"])
+    return res
+
+
+# -- targets and report ----------------------------------------------------------
+
+def evaluate(results: dict) -> dict:
+    targets = {}
+
+    def put(key, ok, measured):
+        targets[key] = {"target": TARGETS_DOC[key],
+                        "result": "PASS" if ok else ("FAIL" if ok is not None else "NOT RUN"),
+                        "measured": measured}
+
+    shared = results.get("shared")
+    scale = results.get("scale")
+    if shared and "baseline_build" in shared:
+        k = shared["build"]["docs_per_s"]
+        n = shared["baseline_build"]["naive_whoosh"]["docs_per_s"]
+        put("build_vs_naive_whoosh", k >= 3 * n,
+            f"{k} vs {n} docs/s = {k / n:.2f}x")
+    else:
+        put("build_vs_naive_whoosh", None, None)
+    if scale and "build" in scale:
+        pss, rss = scale["build"]["peak_pss_mb"], scale["build"]["peak_rss_mb"]
+        put("scale_peak_memory", pss < 1536,
+            f"PSS {pss} MB (RSS sum {rss} MB) at {scale['build']['letters']} letters")
+        p95 = scale.get("queries", {}).get("kamerzoek", {}).get("p95_ms")
+        put("scale_p95", None if p95 is None else p95 < 250, f"p95 {p95} ms at {scale['build']['letters']} letters")
+    else:
+        put("scale_peak_memory", None, None)
+        put("scale_p95", None, None)
+    if shared and "queries" in shared:
+        p95 = shared["queries"]["kamerzoek"]["p95_ms"]
+        put("shared_p95", p95 < 50, f"p95 {p95} ms")
+        if "fts5" in shared["queries"]:
+            k, f = shared["queries"]["kamerzoek"]["p50_ms"], shared["queries"]["fts5"]["p50_ms"]
+            kc = shared["queries"]["kamerzoek"]["cpu"]["p50_ms"]
+            fc = shared["queries"]["fts5"]["cpu"]["p50_ms"]
+            put("p50_vs_fts5", k <= 3 * f, f"{k} vs {f} ms = {k / f:.1f}x (CPU time: {kc} vs "
+                f"{fc} ms = {kc / fc:.1f}x)")
+        else:
+            put("p50_vs_fts5", None, None)
+        inc = shared.get("incremental")
+        if inc:
+            frac = inc["1pct_as_fraction_of_full_build"]
+            # Proportional: 1% of the files may cost at most 5% of a full build
+            # (fixed costs of walking and hashing every file included).
+            put("incremental_proportional", frac <= 0.05,
+                f"1% change: {inc['changed_1pct']['wall_s']} s = {frac * 100:.1f}% of a full "
+                f"build ({inc['full_build_s']} s); no-op {inc['fixed_cost_s']} s; "
+                f"marginal per 1% {inc['per_1pct_marginal_s']} s")
+        else:
+            put("incremental_proportional", None, None)
+    errors = [r["http"]["load"]["errors"] + r["http"]["sequential"]["errors"]
+              for r in (shared, scale) if r and "http" in r]
+    errors += [1 for r in (shared, scale) if r and "http_failed" in r]
+    put("http_zero_errors", (sum(errors) == 0) if errors else None,
+        f"{sum(errors)} errors" if errors else None)
+    return targets
+
+
+def print_table(results: dict) -> None:
+    rows = []
+    for key in ("shared", "scale"):
+        r = results.get(key)
+        if not r:
+            continue
+        b = r["build"]
+        rows.append((key, "kamerzoek build", f"{b['letters']} letters, {b['wall_s']} s, "
+                     f"{b['docs_per_s']} docs/s, {b['text_mb_per_s']} MB/s, CPU {b['cpu_s']} s, peak PSS "
+                     f"{b['peak_pss_mb']} MB (RSS sum {b['peak_rss_mb']} MB)"))
+        if "baseline_build" in r:
+            bb = r["baseline_build"]
+            rows.append((key, "naive whoosh build", f"{bb['naive_whoosh']['docs_per_s']} docs/s "
+                         f"(read {bb['read_s']} s + index {bb['whoosh_index_s']} s; CPU "
+                         f"{bb['read_cpu_s']} + {bb['whoosh_index_cpu_s']} s), "
+                         f"{bb['whoosh_size_mb']} MB"))
+            rows.append((key, "fts5 build", f"{bb['fts5']['docs_per_s']} docs/s "
+                         f"(read {bb['read_s']} s + index {bb['fts5_index_s']} s; CPU "
+                         f"{bb['read_cpu_s']} + {bb['fts5_index_cpu_s']} s), "
+                         f"{bb['fts5_size_mb']} MB"))
+        rows.append((key, "index size", f"{r['index_size_mb']} MB"))
+        for name, q in r["queries"].items():
+            if isinstance(q, dict):
+                rows.append((key, f"query {name}", f"p50 {q['p50_ms']} / p95 {q['p95_ms']} / "
+                             f"p99 {q['p99_ms']} ms (CPU p50 {q['cpu']['p50_ms']} / p95 "
+                             f"{q['cpu']['p95_ms']}), errors {q['errors']}"))
+            else:
+                rows.append((key, name, f"{q} ms"))
+        if "http" in r:
+            h = r["http"]
+            rows.append((key, "http cold start", f"{h['cold_start_to_first_answer_s']} s to "
+                         f"first answer (first request {h['first_request_ms']} ms)"))
+            s = h["sequential"]
+            rows.append((key, "http sequential", f"p50 {s['p50_ms']} / p95 {s['p95_ms']} / "
+                         f"p99 {s['p99_ms']} ms, errors {s['errors']}"))
+            lo = h["load"]
+            rows.append((key, "http load 8 clients", f"{lo['requests_per_s']} req/s, "
+                         f"{lo['requests']} requests, errors {lo['errors']}, p50 {lo['p50_ms']} / "
+                         f"p95 {lo['p95_ms']} / p99 {lo['p99_ms']} ms"))
+        if "incremental" in r:
+            i = r["incremental"]
+            rows.append((key, "incremental", f"no-op {i['noop']['wall_s']} s, 1% "
+                         f"{i['changed_1pct']['wall_s']} s, 4% {i['changed_4pct']['wall_s']} s "
+                         f"(full build {i['full_build_s']} s)"))
+    width = max(len(r[1]) for r in rows) if rows else 10
+    for corpus, what, value in rows:
+        print(f"{corpus:7} {what:<{width}}  {value}")
+    if "ratios" in results:
+        print("ratios (kamerzoek / baseline):", json.dumps(results["ratios"]))
+    print()
+    for key, t in results["targets"].items():
+        print(f"{t['result']:8} {t['target']}: {t['measured']}")
+
+
+def ratios(shared: dict) -> dict:
+    out = {}
+    if "baseline_build" not in shared:
+        return out
+    k = shared["build"]["docs_per_s"]
+    bb = shared["baseline_build"]
+    out["build_throughput_vs_naive_whoosh"] = round(k / bb["naive_whoosh"]["docs_per_s"], 2)
+    out["build_throughput_vs_fts5"] = round(k / bb["fts5"]["docs_per_s"], 2)
+    # CPU seconds (whole process tree), robust to other load on the machine:
+    # naive CPU / kamerzoek CPU for the same letters (>1: kamerzoek cheaper).
+    kcpu = shared["build"]["cpu_s"]
+    out["build_cpu_naive_whoosh_over_kamerzoek"] = round(
+        (bb["read_cpu_s"] + bb["whoosh_index_cpu_s"]) / kcpu, 2)
+    out["build_cpu_fts5_over_kamerzoek"] = round((bb["read_cpu_s"] + bb["fts5_index_cpu_s"]) / kcpu, 2)
+    q = shared["queries"]
+    for base in ("naive_whoosh", "fts5", "fts5_with_year_dossier_facets"):
+        if base in q:
+            out[f"p50_vs_{base}"] = round(q["kamerzoek"]["p50_ms"] / q[base]["p50_ms"], 2)
+            out[f"p95_vs_{base}"] = round(q["kamerzoek"]["p95_ms"] / q[base]["p95_ms"], 2)
+            out[f"cpu_p50_vs_{base}"] = round(q["kamerzoek"]["cpu"]["p50_ms"]
+                                              / q[base]["cpu"]["p50_ms"], 2)
+            out[f"cpu_p95_vs_{base}"] = round(q["kamerzoek"]["cpu"]["p95_ms"]
+                                              / q[base]["cpu"]["p95_ms"], 2)
+    return out
+
+
+def main(argv=None) -> int:
+    default_corpus = Path(os.environ.get("KAMERZOEK_CORPUS", ROOT.parent / "shared" / "corpus"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=default_corpus)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--scale", type=int, default=200_000, help="letters in the scale corpus")
+    size.add_argument("--quick", action="store_true", help="scale corpus of 20,000 letters")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-shared", action="store_true")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--scale-baselines", action="store_true",
+                        help="also build and query the baselines on the scale corpus")
+    parser.add_argument("--scale-dir", type=Path,
+                        help="reuse (or create) the scale corpus here")
+    parser.add_argument("--http-seconds", type=float, default=30.0)
+    parser.add_argument("--work", type=Path, help="working folder (default: a new temp folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "performance.json")
+    args = parser.parse_args(argv)
+    scale_n = 20_000 if args.quick else args.scale
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="kamerzoek-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if ROOT in work.resolve().parents:
+        parser.error("the working folder must be outside the repository")
+    mix = query_mix()
+    results: dict = {"command": " ".join([Path(PY).name, *sys.argv]),
+                     "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine(),
+                     "query_mix": {"count": len(mix), "kinds": describe(mix),
+                                   "per_page": 10, "facets": True, "snippets": True}}
+    log(f"work folder {work}; {len(mix)} queries; machine {results['machine']['cpu']}, "
+        f"{results['machine']['cores']} cores, load {results['machine']['loadavg_start']}")
+    try:
+        if not args.skip_shared:
+            copy = work / "shared-corpus-copy"
+            log(f"copying {args.corpus} to {copy} (for the incremental test)")
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(args.corpus, copy, symlinks=True)
+            shared_work = work / "shared"
+            shared_work.mkdir(exist_ok=True)
+            results["shared"] = {}
+            bench_corpus(
+                "shared", [copy], shared_work, mix, baselines=True, http=not args.skip_http,
+                incremental_from=copy, text_mb=None, http_seconds=args.http_seconds,
+                res=results["shared"])
+            results["ratios"] = ratios(results["shared"])
+            _save(args.out, results)
+        if not args.skip_scale:
+            from bench.make_scale_corpus import generate
+            scale_dir = args.scale_dir or work / f"scale-{scale_n}"
+            manifest_path = scale_dir / "manifest.json"
+            manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+            if not manifest or manifest.get("letters") != scale_n:
+                log(f"generating scale corpus of {scale_n} letters in {scale_dir}")
+                shutil.rmtree(scale_dir, ignore_errors=True)
+                manifest = generate(scale_dir, scale_n, 1, args.corpus, log=log)
+            else:
+                log(f"reusing scale corpus {scale_dir}")
+            scale_work = work / "scale"
+            scale_work.mkdir(exist_ok=True)
+            results["scale"] = {"corpus_manifest": manifest}
+            bench_corpus(
+                f"scale-{scale_n}", [scale_dir], scale_work, mix,
+                baselines=args.scale_baselines, http=not args.skip_http, incremental_from=None,
+                text_mb=manifest["characters"] / 1e6, http_seconds=args.http_seconds,
+                res=results["scale"])
+    finally:
+        results["machine"]["loadavg_end"] = list(os.getloadavg())
+        results["targets"] = evaluate(results)
+        _save(args.out, results)
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print_table(results)
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+def _save(path: Path, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "targets" not in results:
+        results = {**results, "targets": evaluate(results)}
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
