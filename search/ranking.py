@@ -18,11 +18,22 @@ from whoosh import query as Q
 from .query import MAX_TIERED_WORDS, ParsedQuery, _all, _group_query, _proximity_query
 
 
-def ranking_tiers(parsed: ParsedQuery, schema) -> list[Q.Query]:
-    """The tier queries, best first; each selects its letters and scores them."""
-    whole = [g for g in (_group_query(group, schema, parts=False) for group in parsed.groups)
-             if g]
-    groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
+def ranking_tiers(parsed: ParsedQuery, schema, found=None) -> list[Q.Query]:
+    """The tier queries, best first; each selects its letters and scores them.
+
+    `found(query)` says whether a word occurs in any letter at all; words
+    that occur nowhere (a typo, most often) are left out of the tiers, so
+    "kunstmatige inteligentie" ranks as "kunstmatige" would instead of
+    putting every letter in the "missing a word" tiers. The spelling
+    suggestion still offers the correction.
+    """
+    pairs = [(_group_query(group, schema, parts=False), _group_query(group, schema))
+             for group in parsed.groups]
+    pairs = [(w, g) for w, g in pairs if g is not None]
+    if found is not None and any(found(g) for _, g in pairs):
+        pairs = [(w, g) for w, g in pairs if found(g)]
+    whole = [w for w, _ in pairs if w is not None]
+    groups = [g for _, g in pairs]
     near = _proximity_query(parsed, schema)
 
     def scored(query: Q.Query) -> Q.Query:

@@ -222,7 +222,9 @@ class Searcher:
         allowed, taken, position = set(docnums), set(), 0
         leaves: dict[str, set[int]] = {}
         page = []
-        for tier in ranking_tiers(parsed, self.schema):
+        def found(query) -> bool:
+            return bool(_doc_set(searcher, query, leaves, deadline))
+        for tier in ranking_tiers(parsed, self.schema, found):
             members = _doc_set(searcher, tier, leaves, deadline) & allowed
             members -= taken
             if not members:

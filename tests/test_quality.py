@@ -135,3 +135,11 @@ def test_title_word_order_lifts_the_letter_with_that_title(searcher):
     target = searcher.get("kst-34104-439")  # "... over afspraken over een regionaal budget"
     response = search(searcher, "afspraken regionaal budget", per_page=5)
     assert response.hits[0].id == target.id
+
+
+def test_a_word_found_nowhere_does_not_sink_the_ranking(searcher):
+    """A typo matches no letter; it is left out of the ranking tiers, so the
+    other words rank as they would alone (and the suggestion fixes it)."""
+    typo = search(searcher, "afspraken regionaal budgett", per_page=3)
+    assert typo.hits[0].id == "kst-34104-439"
+    assert typo.suggestion == "afspraken regionaal budget"
