@@ -6,10 +6,7 @@ mode cannot be switched on from outside."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -146,8 +143,6 @@ def test_ids_and_paths_cannot_read_files(client, url):
 
 
 def test_security_headers_on_every_status(client, app, monkeypatch, tmp_path):
-    import web.api
-
     responses = {
         200: client.get("/"),
         400: client.get("/api/search?page=0"),
