@@ -62,7 +62,7 @@ def opening(body: str, chars: int = SNIPPET_CHARS) -> str:
     heading) repeat the metadata shown beside the snippet, so they are
     skipped: the text starts at the first line that reads like a sentence."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    start = next((i for i, line in enumerate(lines) if len(line) >= OPENING_LINE), 0)
+    start = next((i for i, line in enumerate(lines) if _is_sentence(line)), 0)
     text = re.sub(r"\s+", " ", " ".join(lines[start:])).strip()
     if len(text) > chars:
         text = text[:chars].rsplit(" ", 1)[0] + " …"
@@ -106,6 +106,8 @@ def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
         # which repeat the title and dossier shown beside the snippet.
         in_text = start >= body_start
         candidates.append((distinct, in_text, len(inside), -start, window_start, window_end))
+    if any(c[1] for c in candidates):
+        candidates = [c for c in candidates if c[1]]
     candidates.sort(reverse=True)
     chosen: list[tuple[int, int]] = []
     for *_, start, end in candidates:
@@ -120,10 +122,16 @@ def _running_text_start(body: str) -> int:
     """Offset of the first line that reads like a sentence (see opening)."""
     offset = 0
     for line in body.splitlines(keepends=True):
-        if len(line.strip()) >= OPENING_LINE:
+        if _is_sentence(line.strip()):
             return offset
         offset += len(line)
     return 0
+
+
+def _is_sentence(line: str) -> bool:
+    # Long, and ending as sentences and clauses do: a long dossier title
+    # ("Inzet van autonome wapensystemen en kunstmatige intelligentie") is not.
+    return len(line) >= OPENING_LINE and line[-1] in ".;:,)"
 
 
 def _word_bounds(body: str, start: int, end: int) -> tuple[int, int]:
