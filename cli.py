@@ -44,7 +44,7 @@ class Context:
 
     def searcher(self) -> Searcher:
         try:
-            return Searcher(self.index_dir)
+            return Searcher(self.index_dir, self.settings["analysis.synonyms"])
         except IndexStoreError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -421,7 +421,8 @@ def serve(obj: Context, host, port):
     click.echo(f"kamerzoek draait op http://{host}:{port}/ (stoppen met Ctrl+C)")
     app = create_app({"KAMERZOEK_INDEX": str(obj.index_dir),
                       "CORS_ORIGINS": [o.rstrip("/") for o in settings["cors.origins"]],
-                      "KAMERZOEK_PAGE_SIZE": settings["search.page_size"]})
+                      "KAMERZOEK_PAGE_SIZE": settings["search.page_size"],
+                      "KAMERZOEK_SYNONYMS": settings["analysis.synonyms"]})
     app.run(host=host, port=port, debug=False, threaded=True)
 
 

@@ -151,3 +151,23 @@ def test_serve_and_create_app_take_their_settings(tmp_path, corpus, monkeypatch)
 def test_topic_threshold_default_matches_the_model():
     from index.topics import TopicModel
     assert config.KEYS["topics.threshold"].default == TopicModel.threshold
+
+
+def test_page_size_and_synonyms_reach_the_web_and_the_search(index_dir, tmp_path):
+    """search.page_size and analysis.synonyms are not just read: the web's
+    default page and the query expansion follow them."""
+    from web import create_app
+
+    synonyms = tmp_path / "synoniemen.txt"
+    synonyms.write_text("stikstof, blauwalgpiek\n", encoding="utf-8")
+    app = create_app({"KAMERZOEK_INDEX": str(index_dir), "KAMERZOEK_PAGE_SIZE": 3,
+                      "KAMERZOEK_SYNONYMS": str(synonyms), "TESTING": True})
+    data = app.test_client().get("/api/search?q=blauwalgpiek").get_json()
+    assert data["per_page"] == 3 and len(data["hits"]) == 3
+    assert data["expansions"] == ["stikstof"]
+
+    (tmp_path / "kamerzoek.toml").write_text(
+        f'index = "{index_dir}"\n[analysis]\nsynonyms = "{synonyms}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["search", "blauwalgpiek", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["expansions"] == ["stikstof"]

@@ -52,7 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
 # Flask setting -> key of kamerzoek.toml (config.py). What the caller passes
 # wins; the rest comes from kamerzoek.toml, KAMERZOEK_* variables or defaults.
 _CONFIG_KEYS = {"KAMERZOEK_INDEX": "index", "CORS_ORIGINS": "cors.origins",
-                "KAMERZOEK_PAGE_SIZE": "search.page_size"}
+                "KAMERZOEK_PAGE_SIZE": "search.page_size",
+                "KAMERZOEK_SYNONYMS": "analysis.synonyms"}
 
 
 def _configured(given: dict) -> dict:

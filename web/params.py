@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from flask import current_app, has_app_context
+
 from search import QueryError, SearchRequest
 from search.model import MAX_PER_PAGE, SORTS
 from search.searcher import MAX_PAGE
@@ -35,12 +37,19 @@ def search_request(args, *, browse_sort: str = "date", **overrides) -> SearchReq
         filters=_filters(args),
         sort=sort,
         page=_integer(args, "page", 1, 1, MAX_PAGE, "Pagina"),
-        per_page=_integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE,
+        per_page=_integer(args, "per_page", _page_size(), 1, MAX_PER_PAGE,
                           "Aantal per pagina"),
         explain=_flag(args, "explain"),
     )
     values.update(overrides)
     return SearchRequest(**values)
+
+
+def _page_size() -> int:
+    """search.page_size from the configuration, when an app is running."""
+    if has_app_context():
+        return int(current_app.config.get("KAMERZOEK_PAGE_SIZE") or DEFAULT_PER_PAGE)
+    return DEFAULT_PER_PAGE
 
 
 def _flag(args, name: str) -> bool:

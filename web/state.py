@@ -22,8 +22,9 @@ class IndexUnavailable(Exception):
 
 
 class _Holder:
-    def __init__(self, index_dir: str):
+    def __init__(self, index_dir: str, synonyms_file=None):
         self.index_dir = index_dir
+        self.synonyms_file = synonyms_file
         self.searcher: Searcher | None = None
         self.lock = threading.Lock()
 
@@ -32,7 +33,7 @@ class _Holder:
             with self.lock:
                 if self.searcher is None:
                     try:
-                        self.searcher = Searcher(self.index_dir)
+                        self.searcher = Searcher(self.index_dir, self.synonyms_file)
                     except IndexStoreError as exc:
                         # Not remembered: the next request tries again.
                         raise IndexUnavailable(str(exc)) from None
@@ -40,7 +41,8 @@ class _Holder:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = _Holder(str(app.config["KAMERZOEK_INDEX"]))
+    app.extensions[EXTENSION] = _Holder(str(app.config["KAMERZOEK_INDEX"]),
+                                        app.config.get("KAMERZOEK_SYNONYMS"))
 
 
 def get_searcher() -> Searcher:
