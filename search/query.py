@@ -99,10 +99,16 @@ def parse_query(text: str) -> ParsedQuery:
             parsed.identifiers.append(kst)
     text = _IDENTIFIER_RE.sub(" ", text)
 
-    join_next = False
+    join_next, previous = False, ""
     for match in _TOKEN_RE.finditer(text):
         negated, fieldname = bool(match.group("neg")), match.group("field")
         phrase, word = match.group("phrase"), match.group("word")
+        if negated and _continues_hyphenation(previous):
+            # "IT- en cyberspecialisten en -reservisten": Dutch writes a
+            # shared part with a hyphen; after "en"/"of" or a word ending in
+            # one, "-reservisten" is a word, not an exclusion.
+            negated = False
+        previous = match.group(0)
         value = phrase if phrase is not None else word
         if fieldname is None and word in _OR_WORDS:
             join_next = bool(parsed.groups)
@@ -136,6 +142,10 @@ def parse_query(text: str) -> ParsedQuery:
         # the search's time limit can stop anything: a few per query at most.
         raise QueryError(f"De zoekvraag heeft te veel woorden met * (maximaal {MAX_PREFIXES}).")
     return parsed
+
+
+def _continues_hyphenation(previous: str) -> bool:
+    return previous.endswith("-") or previous.lower() in ("en", "of", "en/of")
 
 
 def _clause_key(clause: Clause):

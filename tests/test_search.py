@@ -208,3 +208,12 @@ def test_pages_do_not_repeat_or_skip_letters(searcher):
 def test_prefix_matches_are_marked(searcher):
     hits = search(searcher, "wapen*", per_page=5).hits
     assert hits and all("<mark>wapen" in " ".join(h.snippets).lower() for h in hits)
+
+
+def test_hyphenated_word_after_en_is_not_an_exclusion():
+    from search.query import parse_query
+
+    pasted = parse_query("IT- en cyberspecialisten en -reservisten")
+    assert pasted.excluded == [] and ["reservisten"] in [[c.text for c in g] for g in pasted.groups]
+    assert [c.text for c in parse_query("drones -politie").excluded] == ["politie"]
+    assert [c.text for c in parse_query("NAVO -defensie").excluded] == ["defensie"]
