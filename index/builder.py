@@ -34,6 +34,9 @@ TOPIC_MODEL = "topics.json"
 # Kamerstuk), the richer format wins.
 FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Posting-pool memory per Whoosh writer process before it spills to disk;
+# with the multi-process writer there is one per process.
+WRITER_MB = 96
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,8 @@ def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) 
     total = len(to_write)
     progress("schrijven", 0, total)
     big = total > 2000 and procs > 1
-    writer = ix.writer(procs=procs, multisegment=True, limitmb=256) if big else ix.writer(limitmb=256)
+    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB) if big
+              else ix.writer(limitmb=WRITER_MB))
     for done, (digest, letter) in enumerate(to_write.values(), 1):
         writer.add_document(**to_document(letter, digest))
         if done % 200 == 0:
@@ -242,7 +246,7 @@ def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) 
 def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
                    progress) -> None:
     ix = store.open_index(index_dir)
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=WRITER_MB)
     try:
         for source in remove_sources:
             writer.delete_by_term("source", source)
