@@ -285,7 +285,9 @@ def stats(obj: Context, as_json):
         click.echo(click.style(FACET_LABELS.get(name, name), bold=True))
         items = list(counts.items())
         if name in ("year", "vergaderjaar"):
-            items.sort()
+            # Newest first; "onbekend" last.
+            known = sorted((i for i in items if i[0] != "onbekend"), reverse=True)
+            items = known + [i for i in items if i[0] == "onbekend"]
         for value, count in items[:40]:
             click.echo(f"  {value:<40} {count:>7}")
         if len(items) > 40:
