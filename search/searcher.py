@@ -118,18 +118,21 @@ class Searcher:
         table = self._table
         # The budget covers building the query too (a prefix reads postings).
         deadline = time.monotonic() + QUERY_SECONDS
-        parsed, scoring, matcher = self._queries(request)
-        docnums = _matching_docs(searcher, matcher, deadline)
+        parsed, scoring, restrict, excluded = self._parts(request)
+        matcher = _narrowed(scoring or restrict or Q.Every(), scoring, restrict, excluded)
+        # Posting-list sets read once per search, shared by the counting,
+        # the ranking tiers and the date order.
+        leaves: dict[str, set[int]] = {}
+        docnums = _matching_docs(searcher, matcher, deadline, leaves)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            _, _, restrict, excluded = self._parts(request)
             page = self._by_relevance(searcher, parsed, docnums, offset, end, deadline,
-                                      restrict, excluded)
+                                      restrict, excluded, leaves)
         else:
             complete = None
             if len(parsed.groups) > 1:
                 complete = set(_matching_docs(searcher, all_words_query(parsed, self.schema),
-                                              deadline))
+                                              deadline, leaves))
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
                                  deadline, complete)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
@@ -214,13 +217,12 @@ class Searcher:
         return corrected if better_total > total or plenty else None
 
     def _by_relevance(self, searcher, parsed, docnums, offset, end, deadline, restrict,
-                      excluded):
+                      excluded, leaves):
         """The page [offset, end) of the matches in tier order, scoring only
         the tiers the page reaches, each as a query narrowed by the filters
         (so a common word in a small dossier walks the dossier, not the
         word's postings)."""
         allowed, taken, position = set(docnums), set(), 0
-        leaves: dict[str, set[int]] = {}
         page = []
         def found(query) -> bool:
             return bool(_doc_set(searcher, query, leaves, deadline))
@@ -342,15 +344,16 @@ def _narrowed(query: Q.Query, scoring, restrict, excluded) -> Q.Query:
     return query
 
 
-def _matching_docs(searcher, matcher, deadline: float) -> list[int]:
+def _matching_docs(searcher, matcher, deadline: float,
+                   leaves: dict[str, set[int]] | None = None) -> list[int]:
     """Every matching document number, within the query's time budget.
 
-    Computed as set algebra over the posting lists of the query's leaves:
-    walking Whoosh's matcher tree document by document costs far more, and
-    the ranking tiers of a query all select subsets of its loosest tier.
+    Computed as set algebra over the posting lists of the query's leaves
+    (cached in `leaves`): walking Whoosh's matcher tree document by document
+    costs far more, and the ranking tiers of a query all select subsets of
+    its loosest tier.
     """
-    leaves: dict[str, set[int]] = {}
-    docs = _doc_set(searcher, matcher, leaves, deadline)
+    docs = _doc_set(searcher, matcher, {} if leaves is None else leaves, deadline)
     return sorted(docs)
 
 
