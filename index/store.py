@@ -5,12 +5,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+
+from corpus.atomic import write_atomic
 
 from .analysis import analysis_version
 from .schema import SCHEMA_REVISION, make_schema
@@ -139,10 +140,8 @@ def read_manifest(index_dir: Path) -> dict:
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:
     """Atomic: a reader never sees half a manifest."""
-    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(manifest, out, ensure_ascii=False, indent=2)
-    os.replace(tmp, Path(index_dir) / MANIFEST)
+    write_atomic(Path(index_dir) / MANIFEST,
+                 json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def update_manifest(index_dir: Path, **changes) -> None:
