@@ -170,11 +170,17 @@ def _looks_binary(sample: str) -> bool:
     return controls > max(8, len(sample) // 100)
 
 
-def fallback_id(path: Path) -> str:
+def fallback_id(path: Path, *, full_path: bool = False) -> str:
     """A stable id for a letter without a Kamerstuk number: readable name plus
-    a short hash of the full path, so two `brief.txt` files never collide."""
+    a short hash of its folder and file name.
+
+    The hash leaves out where the corpus lives, so a letter keeps its URL when
+    the folder moves or another machine indexes a copy. Two files whose folder
+    and name are both equal get the full-path variant from the builder.
+    """
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "document"
-    tag = hashlib.sha1(str(path).encode("utf-8", "surrogateescape")).hexdigest()[:6]
+    key = str(path) if full_path else f"{path.parent.name}/{path.name}"
+    tag = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:6]
     return f"{stem}-{tag}"
 
 

@@ -9,6 +9,7 @@ leaves the previous index as it was.
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import multiprocessing
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from corpus.errors import NotALetter, ReadError
-from corpus.files import discover, parse_source, read_source
+from corpus.files import discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
 
 from . import store
@@ -213,12 +214,20 @@ def _resolve_duplicates(parsed, existing, vanished):
     winners, duplicates = {}, []
     for source, (digest, letter) in candidates:
         held = owner.get(letter.id)
+        if held and held[1] != source and _has_fallback_id(letter, source):
+            # Same folder and file name elsewhere: a different letter, not a copy.
+            letter = dataclasses.replace(letter, id=fallback_id(Path(source), full_path=True))
+            held = owner.get(letter.id)
         if held and held[1] != source:
             duplicates.append(Problem(source, f"zelfde document ({letter.id}) als {held[1]}"))
             continue
         owner[letter.id] = (FORMAT_RANK.get(letter.format, 0), source)
         winners[source] = (digest, letter)
     return winners, duplicates
+
+
+def _has_fallback_id(letter, source: str) -> bool:
+    return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
 def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) -> None:

@@ -89,6 +89,28 @@ def test_duplicate_documents_keep_the_richest_format(corpus, tmp_path):
     assert any("zelfde document" in p.reason for p in report.skipped)
 
 
+def test_letter_without_number_keeps_its_id_when_the_folder_moves(corpus, tmp_path):
+    letter = corpus / "letters" / "brief-opvolging-motie-koopmans.txt"
+    found = []
+    for place in ("here", "elsewhere/deeper"):
+        target = tmp_path / place / "letters"
+        target.mkdir(parents=True)
+        shutil.copy(letter, target)
+        build_index([target], tmp_path / place / "ix", procs=1)
+        found.append(ids(tmp_path / place / "ix"))
+    assert found[0] == found[1] and len(found[0]) == 1
+
+
+def test_same_folder_and_file_name_in_two_trees_are_two_letters(corpus, tmp_path):
+    letter = (corpus / "letters" / "brief-opvolging-motie-koopmans.txt").read_text(encoding="utf-8")
+    for tree, extra in (("a", "Eerste versie."), ("b", "Tweede versie.")):
+        (tmp_path / tree / "brieven").mkdir(parents=True)
+        (tmp_path / tree / "brieven" / "brief.txt").write_text(letter + extra, encoding="utf-8")
+    report = build_index([tmp_path / "a", tmp_path / "b"], tmp_path / "ix", procs=1)
+    assert (report.letters, report.skipped) == (2, [])
+    assert len(ids(tmp_path / "ix")) == 2
+
+
 def test_index_from_other_analysis_version_is_refused(folder, tmp_path):
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)

@@ -278,8 +278,8 @@ def test_letter_page_without_query_marks_nothing(client):
 def test_letter_page_shows_who_cites_it_and_links_references(client):
     html = page(client, "/kst-33694-45")
     assert "Aangehaald door" in html
-    assert "/brief-opvolging-motie-koopmans-be97af" in html
-    citing = page(client, "/brief-opvolging-motie-koopmans-be97af?q=wapens")
+    assert "/brief-opvolging-motie-koopmans-252f4e" in html
+    citing = page(client, "/brief-opvolging-motie-koopmans-252f4e?q=wapens")
     assert '<a href="/kst-33694-45?q=wapens">' in citing  # inside the text
     assert "niet in de index" in citing  # kst-33783-41 is not
 
@@ -330,7 +330,7 @@ def test_api_facets(client):
 def test_api_letter_includes_cited_by(client):
     data = client.get("/api/letters/kst-33694-45").get_json()
     assert data["kamerstuk"] == "kst-33694-45" and data["body"]
-    assert "brief-opvolging-motie-koopmans-be97af" in data["cited_by"]
+    assert "brief-opvolging-motie-koopmans-252f4e" in data["cited_by"]
 
 
 def test_openapi_lists_every_api_route_and_matches_responses(app, client):
@@ -550,7 +550,7 @@ def test_feed_escapes_the_query_and_survives_control_characters(client):
 def test_feed_gives_undated_letters_a_stable_date(client, index_dir):
     first = feed_of(client, "/feed.atom?q=koopmans+massavernietigingswapens")
     undated = [e for e in first.findall(ATOM + "entry")
-               if e.find(ATOM + "id").text.endswith("/brief-opvolging-motie-koopmans-be97af")]
+               if e.find(ATOM + "id").text.endswith("/brief-opvolging-motie-koopmans-252f4e")]
     assert undated
     created = json.loads((index_dir / "kamerzoek.json").read_text())["created"]
     assert undated[0].find(ATOM + "updated").text == created[:19] + "Z"
