@@ -273,6 +273,29 @@ class DutchAnalyzer(Analyzer):
                     yield token
 
 
+    def index_positions(self, value: str) -> dict[str, list[int]]:
+        """Term -> positions, as Whoosh's Positions format gathers them from
+        ``self(value, mode="index", positions=True)``, without a Token per
+        word: the index writer's fast path (tested equal)."""
+        words, analyse = self._words, self._analyse
+        out: dict[str, list[int]] = {}
+        number, pos = -1, None
+        for match in TOKEN_RE.finditer(value):
+            number += 1
+            raw = match.group()
+            stem, parts = words.get(raw) or analyse(raw)
+            if stem is None:
+                continue
+            pos = number if pos is None else pos + 1
+            for term in (stem, *parts):
+                found = out.get(term)
+                if found is None:
+                    out[term] = [pos]
+                else:
+                    found.append(pos)
+        return out
+
+
 def plain_analyzer():
     """Same tokens without stemming: for exact-form matching."""
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter()

@@ -5,7 +5,9 @@ vanished ones removed. A file that fails is reported and the run goes on; if
 an earlier version of it was indexed, that version is kept (nothing already
 indexed is ever lost). A first build or a rebuild is written to a fresh
 folder beside the index and swapped in only when complete, so a killed build
-leaves the previous index as it was.
+leaves the previous index as it was. Reading and writing both use every core:
+files are parsed by a pool of processes, and the fresh index is written by
+several processes at once (index.segments).
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from corpus.letter import Letter
 from . import store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
-from .topics import TopicModel, assign_topics
+from .segments import write_segments
+from .topics import TopicModel, with_topics
 from .vocabulary import Vocabulary, count_words
 
 TOPIC_MODEL = "topics.json"
@@ -35,8 +38,8 @@ TOPIC_MODEL = "topics.json"
 # Kamerstuk), the richer format wins.
 FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-# Posting-pool memory per Whoosh writer process before it spills to disk;
-# with the multi-process writer there is one per process.
+# Posting-pool memory of Whoosh's writer for updates before it spills to
+# disk. (Fresh builds use index.segments, which bounds memory by documents.)
 WRITER_MB = 96
 
 
@@ -131,14 +134,14 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         _unlearn(index_dir, model, vocabulary, [existing[s].id for s in replaced])
     for source in winners:
         vocabulary.add(words[source])
-    letters = [letter for _, letter in winners.values()]
-    for letter in letters:
+    for _, letter in winners.values():
         if letter.topic_source in ("metadata", "sidecar"):
             model.add(letter)
-    letters = assign_topics(letters, model)
     progress("onderwerpen", 1, 1)
 
-    to_write = {letter.source: (winners[letter.source][0], letter) for letter in letters}
+    # Topics are inferred while writing, by the writing processes, once the
+    # model has learnt from every labelled letter.
+    to_write = winners
     report.added = sum(1 for s in to_write if s not in existing)
     report.updated = sum(1 for s in to_write if s in existing)
     report.removed = len(vanished) + sum(1 for s in parsed if s in existing and s not in to_write)
@@ -238,14 +241,8 @@ def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) 
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
     total = len(to_write)
     progress("schrijven", 0, total)
-    big = total > 2000 and procs > 1
-    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB) if big
-              else ix.writer(limitmb=WRITER_MB))
-    for done, (digest, letter) in enumerate(to_write.values(), 1):
-        writer.add_document(**to_document(letter, digest))
-        if done % 200 == 0:
-            progress("schrijven", done, total)
-    writer.commit()
+    write_segments(ix, list(to_write.values()), _document_maker(model), procs,
+                   lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
     vocabulary.save(staging)
@@ -259,10 +256,10 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
     try:
         for source in remove_sources:
             writer.delete_by_term("source", source)
-        total = len(to_write)
+        total, document = len(to_write), _document_maker(model)
         for done, (digest, letter) in enumerate(to_write.values(), 1):
             writer.delete_by_term("id", letter.id)
-            writer.add_document(**to_document(letter, digest))
+            writer.add_document(**document((digest, letter)))
             progress("schrijven", done, total)
     except BaseException:
         writer.cancel()
@@ -271,6 +268,13 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
     model.save(index_dir / TOPIC_MODEL)
     vocabulary.save(index_dir)
     store.update_manifest(index_dir)
+
+
+def _document_maker(model: TopicModel):
+    def document(item: tuple[str, Letter]) -> dict:
+        digest, letter = item
+        return to_document(with_topics(letter, model), digest)
+    return document
 
 
 def _swap(staging: Path, index_dir: Path) -> None:

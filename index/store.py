@@ -37,6 +37,10 @@ class IndexBusy(IndexStoreError):
     pass
 
 
+class WriteFailed(IndexStoreError):
+    pass
+
+
 def expected_manifest() -> dict:
     return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
 

@@ -268,20 +268,16 @@ class TopicModel:
             return cls.from_dict(json.load(handle))
 
 
-def assign_topics(letters: list[Letter], model: TopicModel) -> list[Letter]:
-    """The letters with inferred topics where none were given.
+def with_topics(letter: Letter, model: TopicModel) -> Letter:
+    """The letter with inferred topics if none were given.
 
     Given topics stay as they are; an earlier inference is redone, since the
     model may have learnt since.
     """
-    out = []
-    for letter in letters:
-        if letter.topic_source in GIVEN_SOURCES and letter.topics:
-            out.append(letter)
-            continue
-        topics, source = model.predict(letter)
-        out.append(letter.with_changes(topics=topics, topic_source=source))
-    return out
+    if letter.topic_source in GIVEN_SOURCES and letter.topics:
+        return letter
+    topics, source = model.predict(letter)
+    return letter.with_changes(topics=topics, topic_source=source)
 
 
 def _bump(counter: Counter, key: str, delta: int) -> None:

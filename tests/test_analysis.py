@@ -80,3 +80,22 @@ def test_single_pass_analyzer_equals_the_filter_chain(corpus):
     known = CompoundSplitter({"kern": 9, "wapen": 9, "beleid": 9})
     assert [t.text for t in dutch_analyzer(known)("kernwapenbeleid", mode="index")] == [
         "kernwapenbeleid", "~kern", "~waap", "~beleid"]
+
+
+def test_index_positions_equal_whoosh_positions_format(corpus):
+    """The index writer's fast path gathers exactly what Whoosh's Positions
+    format would from the analyzer's tokens."""
+    from whoosh.formats import Positions
+
+    from index.compounds import CompoundSplitter
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:60]]
+    texts += [p.read_text(encoding="utf-8") for p in (corpus / "letters").iterdir()]
+    analyzer = dutch_analyzer(CompoundSplitter({"kern": 9, "wapen": 9, "beleid": 9}))
+    fmt = Positions()
+    for text in texts:
+        expected = {w: fmt.decode_positions(v) for w, _, _, v in
+                    fmt.word_values(text, analyzer, mode="index")}
+        assert analyzer.index_positions(text) == expected
+    assert analyzer.index_positions("de kernwapenbeleid")["~kern"] == [1]

@@ -11,7 +11,7 @@ from corpus.errors import ReadError
 from corpus.files import discover, read_letter
 from corpus.letter import Letter
 from index.analysis import dutch_analyzer
-from index.topics import TopicModel, analyse, assign_topics
+from index.topics import TopicModel, analyse, with_topics
 
 HELD_OUT = 0.2
 
@@ -109,13 +109,13 @@ def test_letter_of_a_labelled_dossier_gets_the_dossier_theme(model, split, xml_l
 def test_given_topics_are_kept_and_missing_ones_filled(model, split, xml_letters):
     given = split[1][0].with_changes(topics=("Defensie",), topic_source="sidecar")
     bare = next(l for l in xml_letters if not l.topics)
-    assigned = assign_topics([given, bare], model)
+    assigned = [with_topics(given, model), with_topics(bare, model)]
     assert assigned[0] == given
     assert assigned[1].topic_source in ("dossier", "model", None)
     assert assigned[1].body == bare.body
     # An earlier inference is no given topic: it is redone.
     stale = bare.with_changes(topics=("Defensie",), topic_source="model")
-    assert assign_topics([stale], model) == [assigned[1]]
+    assert with_topics(stale, model) == assigned[1]
 
 
 def test_gibberish_gets_no_topic(model):

@@ -1,0 +1,228 @@
+"""Writing a fresh index fast: Whoosh segments written by several processes,
+their postings gathered in memory.
+
+Whoosh's own writer sends every posting through an external-sort pool
+(pickled to disk and merged back) and then looks up each posting's field
+length in the column it has just written; profiled on the shared corpus that
+took more time than analysing the text. Here each process keeps its postings
+in per-term lists, sorts the terms once and hands them to the same codec, so
+the segments on disk are ordinary Whoosh segments. Memory is bounded by
+starting a new segment every SEGMENT_DOCS documents.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from collections import defaultdict
+from queue import Empty
+from typing import Callable, Sequence
+
+from whoosh.formats import Positions
+from whoosh.index import TOC, Index, clean_files
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+from .analysis import DutchAnalyzer
+from .store import IndexBusy, WriteFailed
+
+# About 200 MB of postings per process for letters of the shared corpus.
+SEGMENT_DOCS = 12_000
+
+
+class _MemoryPostings:
+    """Stands in for Whoosh's PostingPool: postings by field and term."""
+
+    def __init__(self):
+        self.fields: dict[str, dict[bytes, list]] = defaultdict(dict)
+
+    def add(self, item) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        self.add_posting(fieldname, tbytes, docnum, weight, vbytes)
+
+    def add_posting(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
+        terms = self.fields[fieldname]
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+        else:
+            postings += (docnum, weight, vbytes)
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+class _SegmentBuilder(SegmentWriter):
+    """A SegmentWriter without the lock (the parent holds it) whose postings
+    stay in memory. Only adding documents is supported: it writes new
+    segments of a fresh index, never deletes or merges."""
+
+    def __init__(self, ix: Index):
+        super().__init__(ix, _lk=False)
+        self.pool.cleanup()
+        self.pool = _MemoryPostings()
+        self._lengths: dict[str, dict[int, int]] = defaultdict(dict)
+        self._fields = [(name, self.schema[name]) for name in self.schema.names()]
+
+    def add_document(self, **fields):
+        perdoc, add = self.perdocwriter, self.pool.add_posting
+        docnum = self.docnum
+        perdoc.start_doc(docnum)
+        for name, field in self._fields:
+            value = fields.get(name)
+            if value is None:
+                continue
+            length = 0
+            if field.indexed:
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in _index(field, value):
+                    if scorable:
+                        length += freq
+                    add(name, tbytes, docnum, weight, vbytes)
+                if length:
+                    self._lengths[name][docnum] = byte_to_length(length_to_byte(length))
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdoc.add_column_value(name, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        writer, schema = self.fieldwriter, self.schema
+        for name in sorted(self.pool.fields):
+            terms = self.pool.fields[name]
+            field = schema[name]
+            lengths = self._lengths.get(name, {}) if field.scorable else {}
+            writer.start_field(name, field)
+            for tbytes in sorted(terms):
+                postings = terms[tbytes]
+                writer.start_term(tbytes)
+                for i in range(0, len(postings), 3):
+                    docnum = postings[i]
+                    writer.add(docnum, postings[i + 1], postings[i + 2], lengths.get(docnum, 0))
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.pool.cleanup()
+
+
+def _index(field, value):
+    """field.index(value), with the Dutch analyzer's fast path for fields
+    with positions (body and title: nearly all the work)."""
+    analyzer = getattr(field, "analyzer", None)
+    if isinstance(analyzer, DutchAnalyzer) and type(field.format) is Positions:
+        encode, boost = field.format.encode, field.format.field_boost
+        for word, positions in analyzer.index_positions(value).items():
+            yield word.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+        return
+    yield from field.index(value)
+
+
+def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
+                   procs: int, progress: Callable[[int], None] | None = None) -> list:
+    """Write one document per item (``make_document(item)``, called in the
+    writing process) as new segments of `ix` and commit them. `procs`
+    processes each write a contiguous share of `items`, inherited by fork
+    rather than pickled. Nobody else may be writing to `ix`."""
+    progress = progress or (lambda done: None)
+    shares = _shares(len(items), procs)
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire(False):
+        raise IndexBusy(f"De index in {ix.storage.folder} wordt al door een ander proces geschreven.")
+    try:
+        if len(shares) <= 1:
+            try:
+                segments = _write_share(ix, items, make_document, 0, len(items), progress)
+            except Exception as exc:
+                raise WriteFailed(_failure(exc)) from exc
+        else:
+            segments = _write_in_processes(ix, items, make_document, shares, progress)
+        toc = ix._read_toc()
+        segments = list(toc.segments) + segments
+        generation = toc.generation + 1
+        TOC(toc.schema, segments, generation).write(ix.storage, ix.indexname)
+        clean_files(ix.storage, ix.indexname, generation, segments)
+    finally:
+        # Shared by every writing process (Whoosh names it after the index),
+        # so it is removed only once all of them are done.
+        ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
+        lock.release()
+    return segments
+
+
+def _shares(total: int, procs: int) -> list[tuple[int, int]]:
+    # Forking for a few hundred letters costs more than it saves.
+    procs = max(1, min(procs, total // 500 or 1))
+    size = -(-total // procs)
+    return [(start, min(total, start + size)) for start in range(0, total, size)] or [(0, 0)]
+
+
+def _write_share(ix, items, make_document, start, stop, progress) -> list:
+    segments = []
+    for first in range(start, stop, SEGMENT_DOCS):
+        builder = _SegmentBuilder(ix)
+        try:
+            for n in range(first, min(stop, first + SEGMENT_DOCS)):
+                builder.add_document(**make_document(items[n]))
+                if (n - start + 1) % 200 == 0:
+                    progress(n - start + 1)
+            segments.append(builder._finalize_segment())
+        except BaseException:
+            builder._close_segment()
+            raise
+    progress(stop - start)
+    return segments
+
+
+# What the forked writing processes inherit: (ix, items, make_document, queue).
+_inherited: tuple | None = None
+
+
+def _child(start: int, stop: int) -> None:
+    ix, items, make_document, queue = _inherited
+    try:
+        segments = _write_share(ix, items, make_document, start, stop,
+                                lambda done: queue.put(("progress", start, done)))
+        queue.put(("done", start, segments))
+    except BaseException as exc:
+        queue.put(("error", start, _failure(exc)))
+
+
+def _failure(exc: BaseException) -> str:
+    return (f"Schrijven van de index mislukt ({type(exc).__name__}: {exc}); "
+            "de vorige index is bewaard.")
+
+
+def _write_in_processes(ix, items, make_document, shares, progress) -> list:
+    global _inherited
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    _inherited = (ix, items, make_document, queue)
+    children = [ctx.Process(target=_child, args=share, daemon=True) for share in shares]
+    results: dict[int, list] = {}
+    done: dict[int, int] = {}
+    try:
+        for child in children:
+            child.start()
+        while len(results) < len(shares):
+            try:
+                kind, start, payload = queue.get(timeout=0.5)
+            except Empty:
+                if any(child.exitcode not in (None, 0) for child in children):
+                    raise WriteFailed("Een schrijfproces is onverwacht gestopt; de vorige index is bewaard.") from None
+                continue
+            if kind == "error":
+                raise WriteFailed(payload)
+            if kind == "progress":
+                done[start] = payload
+                progress(sum(done.values()))
+            else:
+                results[start] = payload
+    finally:
+        _inherited = None
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+    return [segment for start in sorted(results) for segment in results[start]]

@@ -1,0 +1,90 @@
+"""The fast segment writer must write what Whoosh's own writer writes."""
+import pytest
+
+from corpus.files import discover, read_source, parse_source
+from index import store
+from index.compounds import CompoundSplitter
+from index.schema import to_document
+from index.segments import write_segments
+from index.vocabulary import count_words
+
+
+@pytest.fixture(scope="module")
+def letters(corpus):
+    paths = [p for p in discover([corpus / "letters"])]
+    paths += sorted((corpus / "kst-xml").glob("*.xml"))[:300]
+    paths += sorted((corpus / "sgd-ocr").glob("*.txt"))[:300]
+    out = []
+    for path in paths:
+        source = read_source(path)
+        out.append((source.digest, parse_source(source)))
+    return out
+
+
+def _contents(index_dir):
+    """Every term with its postings, every stored document, every column
+    value and field length: what a search can see of an index."""
+    ix = store.open_index(index_dir)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        postings = {}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            items = []
+            while matcher.is_active():
+                items.append((searcher.stored_fields(matcher.id())["id"],
+                              matcher.weight(), matcher.value()))
+                matcher.next()
+            postings[(fieldname, text)] = sorted(items)
+        by_id = {}
+        for docnum in reader.all_doc_ids():
+            stored = reader.stored_fields(docnum)
+            lengths = {f: reader.doc_field_length(docnum, f) for f in ("body", "title")}
+            columns = {f: reader.column_reader(f)[docnum] for f in ("year", "date", "topic")}
+            by_id[stored["id"]] = (stored, lengths, columns)
+        totals = {f: reader.field_length(f) for f in ("body", "title", "dossier_title")}
+    return postings, by_id, totals
+
+
+@pytest.fixture
+def even_shares(monkeypatch):
+    """As many writing processes as asked for, however few the letters."""
+    monkeypatch.setattr("index.segments._shares", lambda total, n: [
+        (i * total // n, (i + 1) * total // n) for i in range(n)])
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_fast_writer_equals_whoosh_writer(letters, tmp_path, procs, monkeypatch, even_shares):
+    monkeypatch.setattr("index.segments.SEGMENT_DOCS", 150)  # several segments per process
+    counts = {}
+    for _, letter in letters:
+        for word, n in count_words(letter.body).items():
+            counts[word] = counts.get(word, 0) + n
+    splitter = CompoundSplitter(counts)
+    documents = [to_document(letter, digest) for digest, letter in letters]
+
+    reference = tmp_path / "whoosh"
+    writer = store.create(reference, splitter).writer()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+
+    fast = tmp_path / "fast"
+    segments = write_segments(store.create(fast, splitter), documents, dict, procs)
+    assert len(segments) > 1 and not (fast / "letters.tmp").exists()
+    assert _contents(fast) == _contents(reference)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_failing_writer_is_reported_and_commits_nothing(letters, tmp_path, procs, even_shares):
+    def broken(document):
+        if document["id"] == letters[-1][1].id:
+            raise ValueError("kapot")
+        return document
+
+    ix = store.create(tmp_path / "ix", CompoundSplitter({}))
+    documents = [to_document(letter, digest) for digest, letter in letters]
+    with pytest.raises(store.WriteFailed, match="kapot"):
+        write_segments(ix, documents, broken, procs=procs)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 0
