@@ -24,6 +24,7 @@ from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
+from .phrases import cached_phrase_docs, with_known_phrases
 from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
@@ -134,7 +135,7 @@ class Searcher:
                 complete = set(_matching_docs(searcher, all_words_query(parsed, self.schema),
                                               deadline, leaves))
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
-                                 deadline, complete)[offset:end]
+                                 deadline, complete, leaves)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
         hits = [self._hit(searcher, docnum, score, hit, terms) for docnum, score, hit in page]
         if request.explain and scoring is not None:
@@ -234,8 +235,9 @@ class Searcher:
             taken |= members
             if position + len(members) > offset:
                 wanted = min(len(members), end - position)
-                results = _run(searcher, _narrowed(tier, tier, restrict, excluded), wanted,
-                               deadline, only=members)
+                scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
+                                            searcher, leaves)
+                results = _run(searcher, scored, wanted, deadline, only=members)
                 start = max(0, offset - position)
                 # Equal scores in document order, whatever the page size.
                 ranked = sorted(((hit.docnum, hit.score) for hit in results),
@@ -246,7 +248,8 @@ class Searcher:
                 break
         return page
 
-    def _by_date(self, searcher, matcher, scoring, docnums, sort, deadline, complete=None):
+    def _by_date(self, searcher, matcher, scoring, docnums, sort, deadline, complete=None,
+                 leaves=None):
         """All matches ordered by date (unknown dates last), relevance
         breaking ties when the query has words. With several words, letters
         that have them all come first, newest first, then the others: the
@@ -256,7 +259,8 @@ class Searcher:
         if scoring is None:
             entries = [(d, None, None) for d in docnums]
         else:
-            results = _run(searcher, matcher, None, deadline)
+            results = _run(searcher, with_known_phrases(matcher, searcher, leaves or {}), None,
+                           deadline)
             entries = [(hit.docnum, hit.score, hit) for hit in results]
         dated = [e for e in entries if dates[e[0]]]
         undated = [e for e in entries if not dates[e[0]]]
@@ -360,7 +364,7 @@ def _matching_docs(searcher, matcher, deadline: float,
 def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
     if time.monotonic() > deadline:
         raise _too_slow()
-    if isinstance(q, Q.Or):
+    if isinstance(q, (Q.Or, Q.DisjunctionMax)):
         out: set[int] = set()
         for sub in q.subqueries:
             out |= _doc_set(searcher, sub, leaves, deadline)
@@ -371,11 +375,15 @@ def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
     if isinstance(q, Q.AndNot):
         return (_doc_set(searcher, q.a, leaves, deadline)
                 - _doc_set(searcher, q.b, leaves, deadline))
+    if isinstance(q, Q.AndMaybe):
+        return _doc_set(searcher, q.a, leaves, deadline)
     key = repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
     if key not in leaves:
         if isinstance(q, Q.Term):
             # One posting list: read straight, without a collector per document.
             leaves[key] = set(searcher.docs_for_query(q))
+        elif isinstance(q, Q.Phrase) and cached_phrase_docs(searcher, q, leaves) is not None:
+            pass
         else:
             collector = searcher.collector(limit=None, scored=False)
             leaves[key] = set(_collect(searcher, q, collector, deadline).docs())

@@ -1,0 +1,136 @@
+"""Exact phrases found from posting blocks instead of Whoosh's span matcher.
+
+Whoosh checks a phrase document by document through a tree of span
+matchers; for a phrase of common words ("tweede kamer", in most letters)
+that took about a second, twice per search (once to count, once to rank).
+Here the phrase's words' posting lists are read a block at a time, their
+documents intersected as sets, and only the shared documents' positions
+decoded. Ranking then scores the words as a conjunction restricted to those
+documents, which is what Whoosh's phrase matcher scores too.
+"""
+from __future__ import annotations
+
+from itertools import accumulate
+from pickle import loads
+
+from whoosh import query as Q
+from whoosh.matching import FilterMatcher, NullMatcher
+from whoosh.system import _INT_SIZE
+
+
+def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
+    """Document numbers containing the exact phrase; None for a phrase this
+    module does not evaluate (a slop, a field without positions)."""
+    field = searcher.schema[phrase.fieldname] if phrase.fieldname in searcher.schema else None
+    if (phrase.slop != 1 or field is None or not field.format
+            or not field.format.supports("positions") or not phrase.words):
+        return None
+    found: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        found.update(offset + d for d in _leaf_phrase_docs(leaf.reader(), field, phrase))
+    return found
+
+
+def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
+    terms = [field.to_bytes(word) for word in phrase.words]
+    if any((phrase.fieldname, t) not in reader for t in terms):
+        return []
+    postings = [dict(_postings(reader.postings(phrase.fieldname, t))) for t in terms]
+    shared = set(min(postings, key=len))
+    for values in postings:
+        shared.intersection_update(values)
+    if len(terms) == 1:
+        return list(shared)
+    out = []
+    for docnum in shared:
+        starts = set(_positions(postings[0][docnum]))
+        for i in range(1, len(terms)):
+            following = _positions(postings[i][docnum])
+            starts.intersection_update(p - i for p in following)
+            if not starts:
+                break
+        else:
+            out.append(docnum)
+    return out
+
+
+def _postings(matcher):
+    """(docnum, value) pairs of one posting list, a block at a time (the
+    whoosh3 codec's leaf matcher; any other matcher a posting at a time)."""
+    if not hasattr(matcher, "_read_values"):
+        while matcher.is_active():
+            yield matcher.id(), matcher.value()
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._values is None:
+            matcher._read_values()
+        yield from zip(matcher._ids, matcher._values)
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+
+
+def _positions(value: bytes):
+    # The Positions format: a uint count, then the pickled position deltas
+    # (see whoosh.formats.Positions.decode_positions).
+    data = value[_INT_SIZE:]
+    return accumulate(loads(data if data.endswith(b".") else data + b"."))
+
+
+class KnownPhrase(Q.And):
+    """A phrase whose documents are already known: scored as the
+    conjunction of its words, limited to those documents."""
+
+    def __init__(self, phrase: Q.Phrase, docs: set[int], top_searcher):
+        super().__init__([Q.Term(phrase.fieldname, w) for w in phrase.words],
+                         boost=phrase.boost)
+        self.docs = docs
+        self._top = top_searcher
+
+    def matcher(self, searcher, context=None):
+        if not self.docs:
+            return NullMatcher()
+        offset = 0 if searcher is self._top else self._top._offset_for_subsearcher(searcher)
+        limit = searcher.doc_count_all()
+        local = {d - offset for d in self.docs if 0 <= d - offset < limit}
+        if not local:
+            return NullMatcher()
+        return FilterMatcher(super().matcher(searcher, context), local)
+
+
+def cached_phrase_docs(searcher, phrase: Q.Phrase, cache: dict) -> set[int] | None:
+    """phrase_docs(), kept in `cache` under the phrase's repr (without boost)."""
+    key = repr(phrase.with_boost(1.0))
+    if key not in cache:
+        docs = phrase_docs(searcher, phrase)
+        if docs is None:
+            return None
+        cache[key] = docs
+    return cache[key]
+
+
+def with_known_phrases(q, searcher, cache: dict):
+    """`q` with every exact phrase replaced by a KnownPhrase (documents from
+    `cache`, computed when missing), for scoring."""
+    if isinstance(q, Q.Phrase):
+        docs = cached_phrase_docs(searcher, q, cache)
+        return q if docs is None else KnownPhrase(q, docs, searcher)
+    if isinstance(q, Q.CompoundQuery) and not isinstance(q, KnownPhrase):
+        subs = [with_known_phrases(s, searcher, cache) for s in q.subqueries]
+        if all(a is b for a, b in zip(subs, q.subqueries)):
+            return q
+        clone = q.copy()
+        clone.subqueries = subs
+        return clone
+    if isinstance(q, Q.BinaryQuery):
+        a = with_known_phrases(q.a, searcher, cache)
+        b = with_known_phrases(q.b, searcher, cache)
+        if a is q.a and b is q.b:
+            return q
+        clone = q.copy()
+        clone.a, clone.b = a, b
+        clone.subqueries = (a, b)
+        return clone
+    return q

@@ -1,0 +1,49 @@
+"""Phrases found from posting blocks must be exactly Whoosh's phrases."""
+import pytest
+from whoosh import query as Q
+
+from index import store
+from search.phrases import KnownPhrase, phrase_docs, with_known_phrases
+
+PHRASES = ["tweede kamer", "verzoekt de regering", "gaat over tot de orde van de dag",
+           "betekenisvolle menselijke controle", "staten generaal", "kamer tweede",
+           "regering", "motie wapens nergens"]
+
+
+@pytest.fixture(scope="module")
+def whoosh_searcher(index_dir):
+    ix = store.open_index(index_dir)
+    with ix.searcher() as searcher:
+        yield searcher
+
+
+def _phrase(searcher, field, text):
+    words = [t.text for t in searcher.schema[field].analyzer(text, mode="query")]
+    return Q.Phrase(field, words)
+
+
+@pytest.mark.parametrize("field", ["body", "title"])
+def test_phrase_docs_equal_whooshs_phrase_matches(whoosh_searcher, field):
+    assert not whoosh_searcher.is_atomic()  # offsets of several segments are exercised
+    for text in PHRASES:
+        phrase = _phrase(whoosh_searcher, field, text)
+        expected = set(whoosh_searcher.docs_for_query(phrase))
+        assert phrase_docs(whoosh_searcher, phrase) == expected, text
+    tweede_kamer = _phrase(whoosh_searcher, "body", "tweede kamer")
+    assert len(phrase_docs(whoosh_searcher, tweede_kamer)) > 1000
+
+
+def test_a_phrase_with_slop_is_left_to_whoosh(whoosh_searcher):
+    assert phrase_docs(whoosh_searcher, Q.Phrase("body", ["tweed", "kamer"], slop=3)) is None
+
+
+def test_known_phrases_score_as_whooshs_phrases(whoosh_searcher):
+    phrase = _phrase(whoosh_searcher, "body", "verzoekt de regering")
+    query = Q.Or([Q.And([Q.Term("body", "motie"), phrase.with_boost(2.0)]),
+                  Q.Term("title", "wapen")])
+    rewritten = with_known_phrases(query, whoosh_searcher, {})
+    assert isinstance(rewritten.subqueries[0].subqueries[1], KnownPhrase)
+    expected = {h.docnum: h.score for h in whoosh_searcher.search(query, limit=None)}
+    found = {h.docnum: h.score for h in whoosh_searcher.search(rewritten, limit=None)}
+    assert found.keys() == expected.keys() and len(found) > 100
+    assert all(found[d] == pytest.approx(expected[d], rel=1e-9) for d in expected)
