@@ -232,12 +232,17 @@ class Searcher:
             members -= taken
             if not members:
                 continue
+            # The first tier that has letters is exactly what its narrowed
+            # query matches, so Whoosh may skip blocks that cannot reach the
+            # page (ties keep document order either way); later tiers must
+            # leave out what earlier ones took.
+            only = members if taken else None
             taken |= members
             if position + len(members) > offset:
                 wanted = min(len(members), end - position)
                 scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
                                             searcher, leaves)
-                results = _run(searcher, scored, wanted, deadline, only=members)
+                results = _run(searcher, scored, wanted, deadline, only=only, counted=True)
                 start = max(0, offset - position)
                 # Equal scores in document order, whatever the page size.
                 ranked = sorted(((hit.docnum, hit.score) for hit in results),
@@ -390,18 +395,22 @@ def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
     return leaves[key]
 
 
-def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None):
+def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None,
+         counted: bool = False):
     """The scored top `limit` hits (all when None), within the time budget,
-    among the documents `only` (all when None)."""
-    if only is not None:
-        # Whoosh's own filtered search: a time-limited collector around a
-        # filter feeds the scorer documents in a way that changed scores with
-        # the page size. The allowed set was itself computed within the time
-        # budget, which bounds this search too.
+    among the documents `only` (all when None).
+
+    `counted`: the matches were already found as sets within the time budget,
+    which bounds this search too; it then runs without Whoosh's time-limited
+    collector, which walks every match (no skipping of posting blocks that
+    cannot reach the top) and, around a filter, fed the scorer documents in a
+    way that changed scores with the page size.
+    """
+    if only is not None or counted:
         if time.monotonic() > deadline:
             raise _too_slow()
-        return searcher.search(matcher, limit=limit, terms=True, filter=only)
-    return _collect(searcher, matcher, searcher.collector(limit=limit, terms=True), deadline)
+        return searcher.search(matcher, limit=limit, filter=only)
+    return _collect(searcher, matcher, searcher.collector(limit=limit), deadline)
 
 
 def _collect(searcher, matcher, collector, deadline: float):
