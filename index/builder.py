@@ -107,15 +107,18 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
     roots = [Path(p).resolve() for p in paths]
 
+    model = TopicModel() if fresh else _load_model(index_dir)
+    vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
     parsed: dict[str, tuple[str, Letter]] = {}
-    words: dict[str, object] = {}
     for kind, path, payload in _read_all(files, existing, procs, progress):
         if kind == "unchanged":
             report.unchanged += 1
         elif kind == "letter":
             digest, letter, counts = payload
             parsed[path] = (digest, letter)
-            words[path] = counts
+            # Counted in as they come: holding every letter's word counts
+            # until the end took gigabytes at 200,000 letters.
+            vocabulary.add(counts)
         elif kind == "skipped":
             report.skipped.append(Problem(path, payload))
         else:
@@ -127,13 +130,11 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     report.skipped.extend(duplicates)
 
     progress("onderwerpen", 0, 1)
-    model = TopicModel() if fresh else _load_model(index_dir)
-    vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
+    for source in parsed.keys() - winners.keys():   # duplicates: not indexed
+        vocabulary.add(count_words(parsed[source][1].body), sign=-1)
     replaced = [s for s in parsed if s in existing] + vanished
     if not fresh:
         _unlearn(index_dir, model, vocabulary, [existing[s].id for s in replaced])
-    for source in winners:
-        vocabulary.add(words[source])
     for _, letter in winners.values():
         if letter.topic_source in ("metadata", "sidecar"):
             model.add(letter)

@@ -11,6 +11,7 @@ starting a new segment every SEGMENT_DOCS documents.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import defaultdict
 from queue import Empty
@@ -202,6 +203,9 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
     children = [ctx.Process(target=_child, args=share, daemon=True) for share in shares]
     results: dict[int, list] = {}
     done: dict[int, int] = {}
+    # The children only read the parent's letters; with the collector kept
+    # off them, their pages stay shared instead of being copied per child.
+    gc.freeze()
     try:
         for child in children:
             child.start()
@@ -220,6 +224,7 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
             else:
                 results[start] = payload
     finally:
+        gc.unfreeze()
         _inherited = None
         for child in children:
             if child.is_alive():
