@@ -79,6 +79,8 @@ KEYS = {key.name: key for key in [
     Key("topics.threshold", "float", 0.5,
         "Minimale zekerheid van het onderwerpmodel (0-1).", _range(0, 1)),
     Key("search.page_size", "int", 10, "Resultaten per pagina (CLI en web).", _range(1, 100)),
+    Key("search.cache_size", "int", 256,
+        "Recente zoekantwoorden die een webserverproces bewaart (0 = geen).", _range(0, 100_000)),
     Key("server.host", "str", "127.0.0.1", "Adres van 'kamerzoek serve'."),
     Key("server.port", "int", 8000, "Poort van 'kamerzoek serve'.", _range(1, 65535)),
     Key("cors.origins", "strings", [],

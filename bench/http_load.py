@@ -55,7 +55,9 @@ class Server:
     def start(self, first_path: str, timeout: float = 120.0) -> dict:
         """Start and wait for the first good answer to `first_path`; the
         time from spawn to that answer is the cold start."""
-        env = {**os.environ, "KAMERZOEK_INDEX": str(self.index_dir)}
+        # Without the cache of answered searches: the clients repeat the mix.
+        env = {**os.environ, "KAMERZOEK_INDEX": str(self.index_dir),
+               "KAMERZOEK_SEARCH_CACHE_SIZE": "0"}
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.log = open(self.index_dir.parent / f"gunicorn-{self.port}.log", "w")
         started = time.perf_counter()

@@ -19,7 +19,7 @@ from corpus.letter import Letter
 from index import store
 from index.schema import FACET_FIELDS, letter_from_stored
 
-from . import snippets
+from . import page_cache, snippets
 from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
@@ -29,7 +29,7 @@ from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
 from .spelling import Speller
-from .synonyms import load_synonyms
+from .synonyms import DEFAULT_FILE as DEFAULT_SYNONYMS, load_synonyms
 
 # The facets a search response carries by default, and how many values each.
 DEFAULT_FACETS = ("year", "dossier", "topic", "doc_type", "sender")
@@ -60,9 +60,11 @@ def _serialized(method):
 
 
 class Searcher:
-    def __init__(self, index_dir: str | Path, synonyms_file: str | Path | None = None):
+    def __init__(self, index_dir: str | Path, synonyms_file: str | Path | None = None,
+                 cache_size: int = page_cache.DEFAULT_SIZE):
         self.index_dir = Path(index_dir)
         self.synonyms_file = synonyms_file
+        self._pages = page_cache.PageCache(cache_size)
         self._ix = store.open_index(self.index_dir)
         self._searcher = self._ix.searcher()
         self._table: FacetTable | None = None
@@ -102,6 +104,8 @@ class Searcher:
                 self._ix = store.open_index(self.index_dir)
                 self._searcher = self._ix.searcher()
                 self._table, self._speller, self._schema = None, None, None
+            if identity != self._identity:
+                self._pages.clear()
             self._identity = identity
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
@@ -116,6 +120,22 @@ class Searcher:
         started = time.perf_counter()
         _validate(request)
         searcher = self.current()
+        key = (page_cache.request_key(request), self._identity, self._synonyms_version())
+        cached = self._pages.get(key)
+        if cached is not None:
+            cached.took_ms = round((time.perf_counter() - started) * 1000, 1)
+            return cached
+        response = self._search(searcher, request, started)
+        self._pages.put(key, response)
+        return response
+
+    def _synonyms_version(self) -> float | None:
+        try:
+            return Path(self.synonyms_file or DEFAULT_SYNONYMS).stat().st_mtime
+        except OSError:
+            return None
+
+    def _search(self, searcher, request: SearchRequest, started: float) -> SearchResponse:
         table = self._table
         # The budget covers building the query too (a prefix reads postings).
         deadline = time.monotonic() + QUERY_SECONDS

@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 # wins; the rest comes from kamerzoek.toml, KAMERZOEK_* variables or defaults.
 _CONFIG_KEYS = {"KAMERZOEK_INDEX": "index", "CORS_ORIGINS": "cors.origins",
                 "KAMERZOEK_PAGE_SIZE": "search.page_size",
+                "KAMERZOEK_CACHE_SIZE": "search.cache_size",
                 "KAMERZOEK_SYNONYMS": "analysis.synonyms"}
 
 

@@ -22,9 +22,10 @@ class IndexUnavailable(Exception):
 
 
 class _Holder:
-    def __init__(self, index_dir: str, synonyms_file=None):
+    def __init__(self, index_dir: str, synonyms_file=None, cache_size=None):
         self.index_dir = index_dir
         self.synonyms_file = synonyms_file
+        self.cache_size = cache_size
         self.searcher: Searcher | None = None
         self.lock = threading.Lock()
 
@@ -33,16 +34,21 @@ class _Holder:
             with self.lock:
                 if self.searcher is None:
                     try:
-                        self.searcher = Searcher(self.index_dir, self.synonyms_file)
+                        self.searcher = Searcher(self.index_dir, self.synonyms_file,
+                                                 **self._cache())
                     except IndexStoreError as exc:
                         # Not remembered: the next request tries again.
                         raise IndexUnavailable(str(exc)) from None
         return self.searcher
 
+    def _cache(self) -> dict:
+        return {} if self.cache_size is None else {"cache_size": int(self.cache_size)}
+
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = _Holder(str(app.config["KAMERZOEK_INDEX"]),
-                                        app.config.get("KAMERZOEK_SYNONYMS"))
+                                        app.config.get("KAMERZOEK_SYNONYMS"),
+                                        app.config.get("KAMERZOEK_CACHE_SIZE"))
 
 
 def get_searcher() -> Searcher:
