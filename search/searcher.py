@@ -24,7 +24,7 @@ from .facets import FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
-from .phrases import cached_phrase_docs, with_known_phrases
+from .postings import cached_phrase_docs, term_docs, with_known_phrases
 from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
@@ -406,7 +406,7 @@ def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
     if key not in leaves:
         if isinstance(q, Q.Term):
             # One posting list: read straight, without a collector per document.
-            leaves[key] = set(searcher.docs_for_query(q))
+            leaves[key] = term_docs(searcher, q)
         elif isinstance(q, Q.Phrase) and cached_phrase_docs(searcher, q, leaves) is not None:
             pass
         else:

@@ -3,7 +3,7 @@ import pytest
 from whoosh import query as Q
 
 from index import store
-from search.phrases import KnownPhrase, phrase_docs, with_known_phrases
+from search.postings import KnownPhrase, phrase_docs, with_known_phrases
 
 PHRASES = ["tweede kamer", "verzoekt de regering", "gaat over tot de orde van de dag",
            "betekenisvolle menselijke controle", "staten generaal", "kamer tweede",
@@ -47,3 +47,28 @@ def test_known_phrases_score_as_whooshs_phrases(whoosh_searcher):
     found = {h.docnum: h.score for h in whoosh_searcher.search(rewritten, limit=None)}
     assert found.keys() == expected.keys() and len(found) > 100
     assert all(found[d] == pytest.approx(expected[d], rel=1e-9) for d in expected)
+
+
+def test_term_docs_leave_out_deleted_letters(corpus, tmp_path, whoosh_searcher):
+    import shutil
+
+    from index.builder import build_index
+    from search.postings import term_docs
+
+    for term in [Q.Term("body", "regering"), Q.Term("title", "motie"), Q.Term("year", "2025")]:
+        assert term_docs(whoosh_searcher, term) == set(whoosh_searcher.docs_for_query(term))
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    files = sorted((corpus / "kst-xml").glob("*.xml"))[:40]
+    for path in files:
+        shutil.copy(path, letters)
+    build_index([letters], tmp_path / "ix", procs=1)
+    for path in files[:10]:
+        (letters / path.name).unlink()
+    build_index([letters], tmp_path / "ix", procs=1)
+    with store.open_index(tmp_path / "ix").searcher() as searcher:
+        assert searcher.reader().has_deletions()
+        (_, common), = searcher.reader().most_frequent_terms("body", 1)
+        term = Q.Term("body", common.decode("utf-8"))
+        found = term_docs(searcher, term)
+        assert found == set(searcher.docs_for_query(term)) and len(found) > 5

@@ -1,4 +1,5 @@
-"""Exact phrases found from posting blocks instead of Whoosh's span matcher.
+"""Posting lists read a block at a time: the documents of a term, and exact
+phrases found without Whoosh's span matcher.
 
 Whoosh checks a phrase document by document through a tree of span
 matchers; for a phrase of common words ("tweede kamer", in most letters)
@@ -6,11 +7,12 @@ that took about a second, twice per search (once to count, once to rank).
 Here the phrase's words' posting lists are read a block at a time, their
 documents intersected as sets, and only the shared documents' positions
 decoded. Ranking then scores the words as a conjunction restricted to those
-documents, which is what Whoosh's phrase matcher scores too.
+documents, which is what Whoosh's phrase matcher scores too. A term's
+documents are read the same way, a block instead of a posting at a time.
 """
 from __future__ import annotations
 
-from itertools import accumulate
+from itertools import accumulate, repeat
 from pickle import loads
 
 from whoosh import query as Q
@@ -28,6 +30,21 @@ def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
     found: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
         found.update(offset + d for d in _leaf_phrase_docs(leaf.reader(), field, phrase))
+    return found
+
+
+def term_docs(searcher, term: Q.Term) -> set[int]:
+    """Document numbers of one term (deleted documents left out)."""
+    field = searcher.schema[term.fieldname] if term.fieldname in searcher.schema else None
+    if field is None:
+        return set()
+    text = field.to_bytes(term.text)
+    found: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (term.fieldname, text) in reader:
+            found.update(offset + d for d, _ in
+                         _postings(reader.postings(term.fieldname, text), values=False))
     return found
 
 
@@ -54,20 +71,21 @@ def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
     return out
 
 
-def _postings(matcher):
-    """(docnum, value) pairs of one posting list, a block at a time (the
-    whoosh3 codec's leaf matcher; any other matcher a posting at a time)."""
+def _postings(matcher, values: bool = True):
+    """(docnum, value or None) pairs of one posting list, a block at a time
+    (the whoosh3 codec's leaf matcher; any other matcher, such as the filter
+    a segment with deletions wraps around it, a posting at a time)."""
     if not hasattr(matcher, "_read_values"):
         while matcher.is_active():
-            yield matcher.id(), matcher.value()
+            yield matcher.id(), (matcher.value() if values else None)
             matcher.next()
         return
     while matcher.is_active():
         if matcher._ids is None:
             matcher._read_ids()
-        if matcher._values is None:
+        if values and matcher._values is None:
             matcher._read_values()
-        yield from zip(matcher._ids, matcher._values)
+        yield from zip(matcher._ids, matcher._values if values else repeat(None))
         matcher._i = matcher._blocklength - 1
         matcher.next()
 
