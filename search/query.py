@@ -301,19 +301,47 @@ def _clause_query(clause: Clause, schema, parts: bool = True) -> Q.Query | None:
     return Q.Or(per_field)
 
 
-def _proximity_query(parsed: ParsedQuery, schema) -> Q.Query | None:
-    """Letters where the typed words stand close together rank higher."""
+def _proximity_query(parsed: ParsedQuery, schema, found=None) -> Q.Query | None:
+    """Letters where the typed words stand close together rank higher.
+
+    `found(query)`, when given, says whether a word occurs in any letter: a
+    word that occurs nowhere (a typo, most often) is left out of the phrase,
+    its place kept open by one more word of slop, so "het uispreken van
+    steun voor Israël" still finds "steun voor Israël" in a title.
+    """
     plain = [g[0] for g in parsed.groups if len(g) == 1 and not g[0].phrase
              and not g[0].text.endswith("*")]
     if len(plain) < 2 or len(plain) != len(parsed.groups):
         return None
-    words = _analyse(schema, "body", " ".join(c.text for c in plain))
+    words, gaps = _phrase_words(plain, schema, found)
     if len(words) < 2:
         return None
     # The words in this order in the title: a subject typed from memory
-    # finds its letter before the near-identical motions around it.
-    return Q.Or([Q.Phrase("body", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST),
-                 Q.Phrase("title", words, slop=TITLE_SLOP, boost=TITLE_PHRASE_BOOST)])
+    # finds its letter before the near-identical motions around it. A motion
+    # repeats its title in its text, so words close together count once, as
+    # the better of the two, not as title and text added up.
+    return Q.DisjunctionMax([
+        Q.Phrase("body", words, slop=PROXIMITY_SLOP + gaps, boost=PROXIMITY_BOOST),
+        Q.Phrase("title", words, slop=TITLE_SLOP + gaps, boost=TITLE_PHRASE_BOOST)])
+
+
+def _phrase_words(plain: list[Clause], schema, found=None) -> tuple[list[str], int]:
+    """(the analysed words of the clauses that occur, how many words that do
+    not occur stand between them)."""
+    words: list[str] = []
+    gaps = pending = 0
+    for clause in plain:
+        analysed = _analyse(schema, "body", clause.text)
+        if not analysed:
+            continue  # a stop word: it has no position in the index either
+        if found is not None and not found(_clause_query(clause, schema)):
+            pending += 1
+            continue
+        if words:
+            gaps += pending
+        pending = 0
+        words.extend(analysed)
+    return words, gaps
 
 
 def _prefix_query(prefix: str) -> Q.Query:

@@ -5,7 +5,8 @@ as a word of its own; then letters with every word, some only inside
 compounds; then letters missing one word; then the rest;
 last the letters that merely cite a named Kamerstuk. Within a tier, BM25F
 (title and dossier title weigh more than the text) plus a bonus for words
-standing close together decides.
+standing close together, in the title or in the text (the better of the
+two), decides.
 
 Scoring one loose query over all matches cost most of a search's time in
 Whoosh; here the tiers' document sets come from set algebra over posting
@@ -24,8 +25,9 @@ def ranking_tiers(parsed: ParsedQuery, schema, found=None) -> list[Q.Query]:
     `found(query)` says whether a word occurs in any letter at all; words
     that occur nowhere (a typo, most often) are left out of the tiers, so
     "kunstmatige inteligentie" ranks as "kunstmatige" would instead of
-    putting every letter in the "missing a word" tiers. The spelling
-    suggestion still offers the correction.
+    putting every letter in the "missing a word" tiers, and out of the
+    words-close-together bonus. The spelling suggestion still offers the
+    correction.
     """
     pairs = [(_group_query(group, schema, parts=False), _group_query(group, schema))
              for group in parsed.groups]
@@ -34,7 +36,7 @@ def ranking_tiers(parsed: ParsedQuery, schema, found=None) -> list[Q.Query]:
         pairs = [(w, g) for w, g in pairs if found(g)]
     whole = [w for w, _ in pairs if w is not None]
     groups = [g for _, g in pairs]
-    near = _proximity_query(parsed, schema)
+    near = _proximity_query(parsed, schema, found)
 
     def scored(query: Q.Query) -> Q.Query:
         return Q.AndMaybe(query, near) if near is not None else query

@@ -143,3 +143,46 @@ def test_a_word_found_nowhere_does_not_sink_the_ranking(searcher):
     typo = search(searcher, "afspraken regionaal budgett", per_page=3)
     assert typo.hits[0].id == "kst-34104-439"
     assert typo.suggestion == "afspraken regionaal budget"
+
+
+def test_a_word_found_nowhere_keeps_its_place_in_the_title_phrase(searcher):
+    """The typo is left out of the title phrase, not the phrase out of the
+    ranking: "steun voor Israël" in this title (kst-23432-596) still beats a
+    title with "steun" and "Israël" apart (kst-36715-18), and a typo between
+    two words leaves room for one word there (kst-36725-XVII-36, "weer een
+    feministisch buitenlandbeleid voeren", against kst-36247-16, "het weer
+    voeren van een feministisch buitenlandbeleid")."""
+    assert ids(search(searcher, "het uispreken van steun voor Israël"))[0] == "kst-23432-596"
+    between = ids(search(searcher, "weer een feministisch buitenlandbeelid voeren"))
+    assert between[:2] == ["kst-36725-XVII-36", "kst-36247-16"]
+
+
+def test_phrase_words_leave_out_words_found_nowhere():
+    from index.schema import make_schema
+    from search.query import _phrase_words, parse_query
+
+    schema = make_schema()
+    typos = stems("buitenlandbeelid uispreken")
+
+    def found(query):
+        return not any(repr(typo) in repr(query) for typo in typos)
+
+    def phrase(text, found=found):
+        return _phrase_words([g[0] for g in parse_query(text).groups], schema, found)
+
+    def analysed(text):
+        return [t.text for t in dutch_analyzer()(text)]
+
+    assert phrase("weer een feministisch buitenlandbeelid voeren") == (
+        analysed("weer feministisch voeren"), 1)
+    assert phrase("het uispreken van steun voor Israël") == (analysed("steun Israël"), 0)
+    assert len(phrase("weer een feministisch buitenlandbeelid voeren", None)[0]) == 4
+
+
+def test_title_phrase_and_text_proximity_count_once(searcher):
+    """Both motions have "uitvoering aangenomen moties" (as stems) in their
+    title; kst-28828-144 ("het uitvoeren van de aangenomen motie over ...")
+    has the words close in its text too. Counted once, the shorter title
+    that says exactly this (kst-33529-1329) comes first."""
+    found = ids(search(searcher, "de uitvoering van aangenomen moties"))
+    assert found[:2] == ["kst-33529-1329", "kst-28828-144"]
