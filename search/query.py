@@ -156,8 +156,10 @@ def _group_key(group: list[Clause]):
     return tuple(_clause_key(c) for c in group)
 
 
-def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
+def build_query(parsed: ParsedQuery, schema, found=None) -> Q.Query | None:
     """The scoring query, or None when the user gave no words (browse).
+    `found` as for ranking_tiers: words that occur nowhere leave the
+    words-close-together bonus.
 
     Tiers, each far above the next: letters with every word as a word of its
     own; letters with every word, some only inside compounds; letters
@@ -166,7 +168,7 @@ def build_query(parsed: ParsedQuery, schema) -> Q.Query | None:
     whole = [g for g in (_group_query(group, schema, parts=False) for group in parsed.groups) if g]
     groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
     tiers: list[Q.Query] = []
-    near = _proximity_query(parsed, schema)
+    near = _proximity_query(parsed, schema, found)
     if near is not None:
         tiers.append(near)
     if groups:

@@ -159,9 +159,13 @@ class Searcher:
         terms = snippets.body_terms(scoring) if request.snippets else None
         hits = [self._hit(searcher, docnum, score, hit, terms) for docnum, score, hit in page]
         if request.explain and scoring is not None:
+            # Scored as the ranking scored it: words found nowhere out of the
+            # words-close-together bonus.
+            explained = build_query(parsed, self.schema, lambda query: bool(
+                _doc_set(searcher, query, leaves, deadline)))
             labels = self._typed_words(parsed)
             for found, (docnum, _, _) in zip(hits, page):
-                found.explanation = explain_hit(searcher, scoring, docnum, labels)
+                found.explanation = explain_hit(searcher, explained, docnum, labels)
         facets = (table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
                   if request.facets else {})
         return SearchResponse(

@@ -186,3 +186,10 @@ def test_title_phrase_and_text_proximity_count_once(searcher):
     that says exactly this (kst-33529-1329) comes first."""
     found = ids(search(searcher, "de uitvoering van aangenomen moties"))
     assert found[:2] == ["kst-33529-1329", "kst-28828-144"]
+
+
+def test_explain_shows_the_phrase_bonus_a_typo_query_was_ranked_by(searcher):
+    response = searcher.search(SearchRequest(query="het uispreken van steun voor Israël",
+                                             explain=True, per_page=1))
+    kinds = {(part["kind"], part["term"]) for part in response.hits[0].explanation}
+    assert ("zinsdeel", "steun Israël") in kinds
