@@ -12,6 +12,7 @@ documents are read the same way, a block instead of a posting at a time.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from itertools import accumulate, repeat
 from pickle import loads
 
@@ -21,10 +22,12 @@ from whoosh.system import _INT_SIZE
 
 
 def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
-    """Document numbers containing the exact phrase; None for a phrase this
-    module does not evaluate (a slop, a field without positions)."""
+    """Document numbers containing the phrase (its words in order, each at
+    most `slop` positions after the one before, as Whoosh's SpanNear2 has
+    it); None for a phrase this module does not evaluate (a field without
+    positions)."""
     field = searcher.schema[phrase.fieldname] if phrase.fieldname in searcher.schema else None
-    if (phrase.slop != 1 or field is None or not field.format
+    if (phrase.slop < 1 or field is None or not field.format
             or not field.format.supports("positions") or not phrase.words):
         return None
     found: set[int] = set()
@@ -58,17 +61,36 @@ def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
         shared.intersection_update(values)
     if len(terms) == 1:
         return list(shared)
-    out = []
-    for docnum in shared:
-        starts = set(_positions(postings[0][docnum]))
-        for i in range(1, len(terms)):
-            following = _positions(postings[i][docnum])
-            starts.intersection_update(p - i for p in following)
-            if not starts:
-                break
-        else:
-            out.append(docnum)
-    return out
+    near = _adjacent if phrase.slop == 1 else _within_slop
+    return [docnum for docnum in shared
+            if near([_positions(values[docnum]) for values in postings], phrase.slop)]
+
+
+def _adjacent(positions: list, slop: int) -> bool:
+    starts = set(positions[0])
+    for i in range(1, len(positions)):
+        starts.intersection_update(p - i for p in positions[i])
+        if not starts:
+            return False
+    return True
+
+
+def _within_slop(positions: list, slop: int) -> bool:
+    """Whoosh's SpanNear2(ordered=True, mindist=1): each word 1 to `slop`
+    positions after the end of the span matched so far."""
+    ends = set(positions[0])
+    for following in positions[1:]:
+        following = sorted(following)
+        reached = set()
+        for end in ends:
+            j = bisect_left(following, end + 1)
+            while j < len(following) and following[j] <= end + slop:
+                reached.add(following[j])
+                j += 1
+        if not reached:
+            return False
+        ends = reached
+    return True
 
 
 def _postings(matcher, values: bool = True):

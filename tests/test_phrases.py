@@ -33,8 +33,14 @@ def test_phrase_docs_equal_whooshs_phrase_matches(whoosh_searcher, field):
     assert len(phrase_docs(whoosh_searcher, tweede_kamer)) > 1000
 
 
-def test_a_phrase_with_slop_is_left_to_whoosh(whoosh_searcher):
-    assert phrase_docs(whoosh_searcher, Q.Phrase("body", ["tweed", "kamer"], slop=3)) is None
+@pytest.mark.parametrize("slop", [2, 4, 8])
+def test_phrases_with_slop_equal_whooshs(whoosh_searcher, slop):
+    for text in PHRASES + ["regering motie kamer", "steun israël", "kamer regering"]:
+        for field in ("body", "title"):
+            phrase = _phrase(whoosh_searcher, field, text)
+            phrase.slop = slop
+            expected = set(whoosh_searcher.docs_for_query(phrase))
+            assert phrase_docs(whoosh_searcher, phrase) == expected, (text, field)
 
 
 def test_known_phrases_score_as_whooshs_phrases(whoosh_searcher):
