@@ -30,6 +30,7 @@ from . import store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .segments import write_segments
+from .spool import Parked, Spool
 from .topics import TopicModel, with_topics
 from .vocabulary import Vocabulary, count_words
 
@@ -38,6 +39,7 @@ TOPIC_MODEL = "topics.json"
 # Kamerstuk), the richer format wins.
 FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+GIVEN_TOPICS = ("metadata", "sidecar")  # topic sources the model learns from
 # Posting-pool memory of Whoosh's writer for updates before it spills to
 # disk. (Fresh builds use index.segments, which bounds memory by documents.)
 WRITER_MB = 96
@@ -78,7 +80,17 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
 
     files = list(discover(paths))
     with _build_lock(index_dir):
-        return _build(files, paths, index_dir, rebuild, procs, progress, report, started)
+        spool = Spool(_spool_dir(index_dir))
+        try:
+            return _build(files, paths, index_dir, rebuild, procs, progress, report, started,
+                          spool)
+        finally:
+            spool.close()
+            shutil.rmtree(spool.folder, ignore_errors=True)
+
+
+def _spool_dir(index_dir: Path) -> Path:
+    return index_dir.with_name(index_dir.name + ".spool")
 
 
 @contextmanager
@@ -97,28 +109,33 @@ def _build_lock(index_dir: Path):
                                   "tot die opdracht klaar is.") from None
         store.recover(index_dir)
         shutil.rmtree(index_dir.with_name(index_dir.name + ".new"), ignore_errors=True)
+        shutil.rmtree(_spool_dir(index_dir), ignore_errors=True)
         if index_dir.exists():
             shutil.rmtree(index_dir.with_name(index_dir.name + ".old"), ignore_errors=True)
         yield
 
 
-def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, started):
+def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, started, spool):
     fresh = rebuild or not store.exists(index_dir)
     existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
     roots = [Path(p).resolve() for p in paths]
 
     model = TopicModel() if fresh else _load_model(index_dir)
     vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
+    # Letters without their text (parked in the spool), by source.
     parsed: dict[str, tuple[str, Letter]] = {}
-    for kind, path, payload in _read_all(files, existing, procs, progress):
+    parked: dict[str, Parked] = {}
+    for kind, path, payload in _read_all(files, existing, procs, progress, spool):
         if kind == "unchanged":
             report.unchanged += 1
         elif kind == "letter":
-            digest, letter, counts = payload
-            parsed[path] = (digest, letter)
-            # Counted in as they come: holding every letter's word counts
-            # until the end took gigabytes at 200,000 letters.
+            digest, letter, counts, parked[path] = payload
+            # Learnt as they come, then let go of: holding every letter's
+            # text and word counts took gigabytes at 200,000 letters.
             vocabulary.add(counts)
+            if letter.topic_source in GIVEN_TOPICS:
+                model.add(letter)
+            parsed[path] = (digest, letter.with_changes(body=""))
         elif kind == "skipped":
             report.skipped.append(Problem(path, payload))
         else:
@@ -131,13 +148,13 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
 
     progress("onderwerpen", 0, 1)
     for source in parsed.keys() - winners.keys():   # duplicates: not indexed
-        vocabulary.add(count_words(parsed[source][1].body), sign=-1)
+        letter = _with_text(parsed[source][1], parked, spool)
+        vocabulary.add(count_words(letter.body), sign=-1)
+        if letter.topic_source in GIVEN_TOPICS:
+            model.add(letter, sign=-1)
     replaced = [s for s in parsed if s in existing] + vanished
     if not fresh:
         _unlearn(index_dir, model, vocabulary, [existing[s].id for s in replaced])
-    for _, letter in winners.values():
-        if letter.topic_source in ("metadata", "sidecar"):
-            model.add(letter)
     progress("onderwerpen", 1, 1)
 
     # Topics are inferred while writing, by the writing processes, once the
@@ -147,10 +164,12 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     report.updated = sum(1 for s in to_write if s in existing)
     report.removed = len(vanished) + sum(1 for s in parsed if s in existing and s not in to_write)
     if fresh:
-        _write_fresh(index_dir, to_write, model, vocabulary, procs, progress)
+        _write_fresh(index_dir, to_write, _document_maker(model, parked, spool), vocabulary,
+                     model, procs, progress)
     elif to_write or vanished or report.removed:
         _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
-            s for s in to_write if s in existing], model, vocabulary, progress)
+            s for s in to_write if s in existing], _document_maker(model, parked, spool),
+            vocabulary, model, progress)
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -161,29 +180,30 @@ def count_letters(index_dir: Path) -> int:
         return searcher.doc_count()
 
 
-def _read_all(files, existing, procs, progress):
+def _read_all(files, existing, procs, progress, spool):
     known = {source: entry.digest for source, entry in existing.items()}
     total = len(files)
     progress("lezen", 0, total)
     if procs > 1 and total > 200:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(procs, initializer=_init_worker, initargs=(known,)) as pool:
+        with ctx.Pool(procs, initializer=_init_worker, initargs=(known, spool)) as pool:
             for done, result in enumerate(pool.imap_unordered(_read_one, files, chunksize=16), 1):
                 progress("lezen", done, total)
                 yield result
     else:
-        _init_worker(known)
+        _init_worker(known, spool)
         for done, path in enumerate(files, 1):
             yield _read_one(path)
             progress("lezen", done, total)
 
 
 _known_digests: dict[str, str] = {}
+_worker_spool: Spool | None = None
 
 
-def _init_worker(known: dict[str, str]) -> None:
-    global _known_digests
-    _known_digests = known
+def _init_worker(known: dict[str, str], spool: Spool) -> None:
+    global _known_digests, _worker_spool
+    _known_digests, _worker_spool = known, spool
 
 
 def _read_one(path: Path):
@@ -196,7 +216,8 @@ def _read_one(path: Path):
         letter = parse_source(source_file)
         # Counted here, in the worker process, to spare the main process a
         # second pass over all the text.
-        return "letter", source, (digest, letter, count_words(letter.body))
+        return "letter", source, (digest, letter, count_words(letter.body),
+                                  _worker_spool.park(letter.body))
     except NotALetter as exc:
         return "skipped", source, exc.reason
     except ReadError as exc:
@@ -234,7 +255,8 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) -> None:
+def _write_fresh(index_dir: Path, to_write, document, vocabulary, model, procs,
+                 progress) -> None:
     """Write a complete index beside the old one, then swap it in. Compounds
     are split with the vocabulary of exactly these letters."""
     staging = index_dir.with_name(index_dir.name + ".new")
@@ -242,7 +264,7 @@ def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) 
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
     total = len(to_write)
     progress("schrijven", 0, total)
-    write_segments(ix, list(to_write.values()), _document_maker(model), procs,
+    write_segments(ix, list(to_write.values()), document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
@@ -250,14 +272,14 @@ def _write_fresh(index_dir: Path, to_write, model, vocabulary, procs, progress) 
     _swap(staging, index_dir)
 
 
-def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
+def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabulary, model,
                    progress) -> None:
     ix = store.open_index(index_dir)
     writer = ix.writer(limitmb=WRITER_MB)
     try:
         for source in remove_sources:
             writer.delete_by_term("source", source)
-        total, document = len(to_write), _document_maker(model)
+        total = len(to_write)
         for done, (digest, letter) in enumerate(to_write.values(), 1):
             writer.delete_by_term("id", letter.id)
             writer.add_document(**document((digest, letter)))
@@ -271,11 +293,15 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, vocabulary,
     store.update_manifest(index_dir)
 
 
-def _document_maker(model: TopicModel):
+def _document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
     def document(item: tuple[str, Letter]) -> dict:
         digest, letter = item
-        return to_document(with_topics(letter, model), digest)
+        return to_document(with_topics(_with_text(letter, parked, spool), model), digest)
     return document
+
+
+def _with_text(letter: Letter, parked: dict[str, Parked], spool: Spool) -> Letter:
+    return letter.with_changes(body=spool.fetch(parked[letter.source]))
 
 
 def _swap(staging: Path, index_dir: Path) -> None:
@@ -307,7 +333,7 @@ def _load_model(index_dir: Path) -> TopicModel:
         with store.open_index(index_dir).searcher() as searcher:
             for stored in searcher.all_stored_fields():
                 letter = letter_from_stored(stored)
-                if letter.topic_source in ("metadata", "sidecar"):
+                if letter.topic_source in GIVEN_TOPICS:
                     model.add(letter)
         return model
 
@@ -324,7 +350,7 @@ def _unlearn(index_dir: Path, model: TopicModel, vocabulary: Vocabulary,
             if stored:
                 letter = letter_from_stored(stored)
                 vocabulary.add(count_words(letter.body), sign=-1)
-                if letter.topic_source in ("metadata", "sidecar"):
+                if letter.topic_source in GIVEN_TOPICS:
                     model.add(letter, sign=-1)
 
 

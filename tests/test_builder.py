@@ -148,3 +148,21 @@ def test_lost_topic_model_is_relearnt_from_the_index(folder, tmp_path):
     report = build_index([folder], index_dir, procs=1)
     assert report.added == 1 and not report.failed
     assert TopicModel.load(index_dir / TOPIC_MODEL).to_dict() == saved.to_dict()
+
+
+def test_texts_parked_during_a_build_come_back_whole_and_the_spool_goes(folder, tmp_path):
+    from corpus.files import read_letter
+    from index.spool import Spool
+
+    spool = Spool(tmp_path / "spool")
+    texts = ["één brief", "", "OCR \udcff rest", "x" * 100_000]
+    parked = [spool.park(t) for t in texts]
+    assert [spool.fetch(p) for p in parked] == texts
+    spool.close()
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=2)
+    assert not (tmp_path / "ix.spool").exists()
+    letter = read_letter(folder / "kst-33694-45.md")
+    with Searcher(index_dir) as searcher:
+        assert searcher.get(letter.id).body == letter.body
