@@ -157,14 +157,14 @@ class Searcher:
             page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
                                  deadline, complete, leaves)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
-        hits = [self._hit(searcher, docnum, score, hit, terms) for docnum, score, hit in page]
+        hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page]
         if request.explain and scoring is not None:
             # Scored as the ranking scored it: words found nowhere out of the
             # words-close-together bonus.
             explained = build_query(parsed, self.schema, lambda query: bool(
                 _doc_set(searcher, query, leaves, deadline)))
             labels = self._typed_words(parsed)
-            for found, (docnum, _, _) in zip(hits, page):
+            for found, (docnum, _) in zip(hits, page):
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
         facets = (table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
                   if request.facets else {})
@@ -271,7 +271,7 @@ class Searcher:
                 # Equal scores in document order, whatever the page size.
                 ranked = sorted(((hit.docnum, hit.score) for hit in results),
                                 key=lambda item: (-item[1], item[0]))
-                page.extend((docnum, score, None) for docnum, score in ranked[start:wanted])
+                page.extend(ranked[start:wanted])
             position += len(members)
             if position >= end:
                 break
@@ -286,11 +286,11 @@ class Searcher:
         newest_first = sort != "date_asc"
         dates = self._table.dates
         if scoring is None:
-            entries = [(d, None, None) for d in docnums]
+            entries = [(d, None) for d in docnums]
         else:
             results = _run(searcher, with_known_phrases(matcher, searcher, leaves or {}), None,
                            deadline)
-            entries = [(hit.docnum, hit.score, hit) for hit in results]
+            entries = [(hit.docnum, hit.score) for hit in results]
         dated = [e for e in entries if dates[e[0]]]
         undated = [e for e in entries if not dates[e[0]]]
         dated.sort(key=lambda e: -(e[1] or 0))
@@ -354,7 +354,7 @@ class Searcher:
             restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
         return restrict
 
-    def _hit(self, searcher, docnum: int, score, hit, terms) -> Hit:
+    def _hit(self, searcher, docnum: int, score, terms) -> Hit:
         """A hit for the page; `terms` are the query's body terms to mark in
         the snippets (None: no snippets wanted)."""
         letter = letter_from_stored(searcher.stored_fields(docnum))
