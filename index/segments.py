@@ -5,14 +5,15 @@ Whoosh's own writer sends every posting through an external-sort pool
 (pickled to disk and merged back) and then looks up each posting's field
 length in the column it has just written; profiled on the shared corpus that
 took more time than analysing the text. Here each process keeps its postings
-in per-term lists, sorts the terms once and hands them to the same codec, so
+in flat arrays, sorts the terms once and hands them to the same codec, so
 the segments on disk are ordinary Whoosh segments. Memory is bounded by
-starting a new segment every SEGMENT_DOCS documents.
+starting a new segment every SEGMENT_POSTINGS postings.
 """
 from __future__ import annotations
 
 import gc
 import multiprocessing
+from array import array
 from collections import defaultdict
 from operator import sub
 from pickle import dumps
@@ -28,30 +29,58 @@ from whoosh.writing import SegmentWriter
 from .analysis import DutchAnalyzer
 from .store import IndexBusy, WriteFailed
 
-# About 200 MB of postings per process for letters of the shared corpus.
-SEGMENT_DOCS = 12_000
+# Postings a process gathers before it writes them out as a segment: about
+# 250 MB of memory. The shared corpus fits in one segment per process; a
+# corpus of 200,000 letters takes a dozen or so.
+SEGMENT_POSTINGS = 8_000_000
 
 
 class _MemoryPostings:
-    """Stands in for Whoosh's PostingPool: postings by field and term."""
+    """Stands in for Whoosh's PostingPool: every posting in flat arrays
+    (about 25 bytes each, against some 100 as Python objects), each term
+    with the numbers of its postings, in the order they came."""
 
     def __init__(self):
-        self.fields: dict[str, dict[bytes, list]] = defaultdict(dict)
+        self.docnums = array("I")
+        self.weights = array("d")
+        self.ends = array("Q")
+        self.values = bytearray()
+        # field -> term -> posting number, or an array of them (most terms
+        # occur once: an int is a tenth of the size of an array).
+        self.fields: dict[str, dict[bytes, object]] = defaultdict(dict)
+
+    def __len__(self) -> int:
+        return len(self.docnums)
 
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
         self.add_posting(fieldname, tbytes, docnum, weight, vbytes)
 
     def add_posting(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
+        number = len(self.docnums)
+        self.docnums.append(docnum)
+        self.weights.append(weight)
+        if vbytes:
+            self.values += vbytes
+        self.ends.append(len(self.values))
         terms = self.fields[fieldname]
         postings = terms.get(tbytes)
         if postings is None:
-            terms[tbytes] = [docnum, weight, vbytes]
+            terms[tbytes] = number
+        elif type(postings) is int:
+            terms[tbytes] = array("I", (postings, number))
         else:
-            postings += (docnum, weight, vbytes)
+            postings.append(number)
+
+    def postings(self, fieldname: str, tbytes: bytes):
+        """(docnum, weight, value bytes) of one term, in document order."""
+        numbers = self.fields[fieldname][tbytes]
+        docnums, weights, ends, values = self.docnums, self.weights, self.ends, self.values
+        for i in ((numbers,) if type(numbers) is int else numbers):
+            yield docnums[i], weights[i], bytes(values[ends[i - 1] if i else 0:ends[i]])
 
     def cleanup(self) -> None:
-        self.fields.clear()
+        self.__init__()
 
 
 class _SegmentBuilder(SegmentWriter):
@@ -100,11 +129,9 @@ class _SegmentBuilder(SegmentWriter):
             lengths = self._lengths.get(name, {}) if field.scorable else {}
             writer.start_field(name, field)
             for tbytes in sorted(terms):
-                postings = terms[tbytes]
                 writer.start_term(tbytes)
-                for i in range(0, len(postings), 3):
-                    docnum = postings[i]
-                    writer.add(docnum, postings[i + 1], postings[i + 2], lengths.get(docnum, 0))
+                for docnum, weight, vbytes in self.pool.postings(name, tbytes):
+                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
                 writer.finish_term()
             writer.finish_field()
         writer.close()
@@ -170,13 +197,15 @@ def _shares(total: int, procs: int) -> list[tuple[int, int]]:
 
 def _write_share(ix, items, make_document, start, stop, progress) -> list:
     segments = []
-    for first in range(start, stop, SEGMENT_DOCS):
+    n = start
+    while n < stop:
         builder = _SegmentBuilder(ix)
         try:
-            for n in range(first, min(stop, first + SEGMENT_DOCS)):
+            while n < stop and len(builder.pool) < SEGMENT_POSTINGS:
                 builder.add_document(**make_document(items[n]))
-                if (n - start + 1) % 200 == 0:
-                    progress(n - start + 1)
+                n += 1
+                if (n - start) % 200 == 0:
+                    progress(n - start)
             segments.append(builder._finalize_segment())
         except BaseException:
             builder._close_segment()

@@ -55,7 +55,7 @@ def even_shares(monkeypatch):
 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_fast_writer_equals_whoosh_writer(letters, tmp_path, procs, monkeypatch, even_shares):
-    monkeypatch.setattr("index.segments.SEGMENT_DOCS", 150)  # several segments per process
+    monkeypatch.setattr("index.segments.SEGMENT_POSTINGS", 20_000)  # several segments each
     counts = {}
     for _, letter in letters:
         for word, n in count_words(letter.body).items():
