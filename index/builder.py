@@ -26,7 +26,7 @@ from corpus.errors import NotALetter, ReadError
 from corpus.files import discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
 
-from . import store
+from . import file_states, store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .segments import write_segments
@@ -122,14 +122,17 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
 
     model = TopicModel() if fresh else _load_model(index_dir)
     vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
+    known_states = {} if fresh else file_states.load(index_dir)
+    states: dict[str, list] = {}
     # Letters without their text (parked in the spool), by source.
     parsed: dict[str, tuple[str, Letter]] = {}
     parked: dict[str, Parked] = {}
-    for kind, path, payload in _read_all(files, existing, procs, progress, spool):
+    for kind, path, payload in _read_all(files, existing, known_states, procs, progress, spool):
         if kind == "unchanged":
             report.unchanged += 1
+            states[path] = payload
         elif kind == "letter":
-            digest, letter, counts, parked[path] = payload
+            digest, letter, counts, parked[path], states[path] = payload
             # Learnt as they come, then let go of: holding every letter's
             # text and word counts took gigabytes at 200,000 letters.
             vocabulary.add(counts)
@@ -163,13 +166,20 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     report.added = sum(1 for s in to_write if s not in existing)
     report.updated = sum(1 for s in to_write if s in existing)
     report.removed = len(vanished) + sum(1 for s in parsed if s in existing and s not in to_write)
+    # The states of what the index holds from now on: never a duplicate or
+    # a file that failed (read again next time, and reported again).
+    states = {s: state for s, state in states.items()
+              if state is not None and (s in to_write or s not in parsed)}
     if fresh:
         _write_fresh(index_dir, to_write, _document_maker(model, parked, spool), vocabulary,
-                     model, procs, progress)
-    elif to_write or vanished or report.removed:
-        _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
-            s for s in to_write if s in existing], _document_maker(model, parked, spool),
-            vocabulary, model, progress)
+                     model, states, procs, progress)
+    else:
+        if to_write or vanished or report.removed:
+            _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
+                s for s in to_write if s in existing], _document_maker(model, parked, spool),
+                vocabulary, model, progress)
+        if states != known_states:
+            file_states.save(index_dir, states)
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -180,8 +190,9 @@ def count_letters(index_dir: Path) -> int:
         return searcher.doc_count()
 
 
-def _read_all(files, existing, procs, progress, spool):
-    known = {source: entry.digest for source, entry in existing.items()}
+def _read_all(files, existing, known_states, procs, progress, spool):
+    known = {source: (entry.digest, known_states.get(source))
+             for source, entry in existing.items()}
     total = len(files)
     progress("lezen", 0, total)
     if procs > 1 and total > 200:
@@ -197,27 +208,33 @@ def _read_all(files, existing, procs, progress, spool):
             progress("lezen", done, total)
 
 
-_known_digests: dict[str, str] = {}
+# Source -> (content hash, file state) of the letters already indexed.
+_known: dict[str, tuple[str, list | None]] = {}
 _worker_spool: Spool | None = None
 
 
-def _init_worker(known: dict[str, str], spool: Spool) -> None:
-    global _known_digests, _worker_spool
-    _known_digests, _worker_spool = known, spool
+def _init_worker(known: dict[str, tuple[str, list | None]], spool: Spool) -> None:
+    global _known, _worker_spool
+    _known, _worker_spool = known, spool
 
 
 def _read_one(path: Path):
     source = str(path)
+    known_digest, known_state = _known.get(source, (None, None))
+    # Taken before reading: a change while the file is read shows next time.
+    state = file_states.stat_key(path)
+    if state is not None and state == known_state:
+        return "unchanged", source, state
     try:
         source_file = read_source(path)
         digest = source_file.digest
-        if _known_digests.get(source) == digest:
-            return "unchanged", source, None
+        if digest == known_digest:
+            return "unchanged", source, state
         letter = parse_source(source_file)
         # Counted here, in the worker process, to spare the main process a
         # second pass over all the text.
         return "letter", source, (digest, letter, count_words(letter.body),
-                                  _worker_spool.park(letter.body))
+                                  _worker_spool.park(letter.body), state)
     except NotALetter as exc:
         return "skipped", source, exc.reason
     except ReadError as exc:
@@ -255,7 +272,7 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, to_write, document, vocabulary, model, procs,
+def _write_fresh(index_dir: Path, to_write, document, vocabulary, model, states, procs,
                  progress) -> None:
     """Write a complete index beside the old one, then swap it in. Compounds
     are split with the vocabulary of exactly these letters."""
@@ -269,6 +286,7 @@ def _write_fresh(index_dir: Path, to_write, document, vocabulary, model, procs,
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
     vocabulary.save(staging)
+    file_states.save(staging, states)
     _swap(staging, index_dir)
 
 

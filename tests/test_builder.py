@@ -166,3 +166,31 @@ def test_texts_parked_during_a_build_come_back_whole_and_the_spool_goes(folder, 
     letter = read_letter(folder / "kst-33694-45.md")
     with Searcher(index_dir) as searcher:
         assert searcher.get(letter.id).body == letter.body
+
+
+def test_an_update_does_not_read_files_that_look_unchanged(folder, tmp_path, monkeypatch):
+    import os
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    target = sorted(folder.glob("*.xml"))[0]
+    # Same size, same modification time, other content: the inode's change
+    # time still gives it away.
+    data = target.read_bytes()
+    before = target.stat()
+    assert b" de " in data
+    target.write_bytes(data.replace(b" de ", b" De ", 1))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size
+    changed = build_index([folder], index_dir, procs=1)
+    assert (changed.updated, changed.unchanged) == (1, 40)
+
+    touched = sorted(folder.glob("*.xml"))[1]
+    os.utime(touched)  # looks changed, is not: read, hashed, left alone
+    assert build_index([folder], index_dir, procs=1).unchanged == 41
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read")
+    monkeypatch.setattr("index.builder.read_source", no_reading)
+    report = build_index([folder], index_dir, procs=1)
+    assert (report.unchanged, report.failed, report.letters) == (41, [], 41)

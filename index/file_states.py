@@ -1,0 +1,52 @@
+"""How each indexed file looked on disk when it was read: size, times and
+inode, its sidecar's too.
+
+An update compares these before reading anything; a file that still looks
+the same is not read and hashed again, so re-indexing a folder where little
+changed costs time in proportion to the change (plus a stat per file), as
+make and git do it. A file that only looks different (touched) is read, and
+its content hash decides. Saved only after the index itself, so a state on
+record never runs ahead of the letter in the index.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from corpus.atomic import write_atomic
+from corpus.files import sidecar_path
+
+FILENAME = "files.json"
+
+
+def stat_key(path: Path) -> list | None:
+    """The file's and its sidecar's (size, mtime, ctime, inode); None when
+    the file cannot be stat()ed."""
+    try:
+        key = _stat(path)
+        sidecar = sidecar_path(path)
+        return key + (_stat(sidecar) if sidecar else [])
+    except OSError:
+        return None
+
+
+def _stat(path: Path) -> list:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def load(index_dir: Path) -> dict[str, list]:
+    """The states on record; none (everything is read) when the file is
+    missing or damaged."""
+    try:
+        with open(Path(index_dir) / FILENAME, encoding="utf-8") as handle:
+            states = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return states if isinstance(states, dict) else {}
+
+
+def save(index_dir: Path, states: dict[str, list]) -> None:
+    write_atomic(Path(index_dir) / FILENAME,
+                 json.dumps(states, separators=(",", ":")).encode("utf-8"))
