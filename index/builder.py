@@ -191,44 +191,54 @@ def count_letters(index_dir: Path) -> int:
 
 
 def _read_all(files, existing, known_states, procs, progress, spool):
-    known = {source: (entry.digest, known_states.get(source))
-             for source, entry in existing.items()}
+    """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
+    file. Files that look as they did when indexed are settled here with a
+    stat() each; only the others go to the reading processes."""
     total = len(files)
     progress("lezen", 0, total)
-    if procs > 1 and total > 200:
+    pending = []
+    for path in files:
+        source = str(path)
+        state = known_states.get(source) if source in existing else None
+        if state is not None and file_states.stat_key(path) == state:
+            yield "unchanged", source, state
+        else:
+            pending.append(path)
+    done = total - len(pending)
+    progress("lezen", done, total)
+    known = {source: entry.digest for source, entry in existing.items()}
+    if procs > 1 and len(pending) > 200:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(procs, initializer=_init_worker, initargs=(known, spool)) as pool:
-            for done, result in enumerate(pool.imap_unordered(_read_one, files, chunksize=16), 1):
+            for done, result in enumerate(pool.imap_unordered(_read_one, pending, chunksize=16),
+                                          done + 1):
                 progress("lezen", done, total)
                 yield result
     else:
         _init_worker(known, spool)
-        for done, path in enumerate(files, 1):
+        for done, path in enumerate(pending, done + 1):
             yield _read_one(path)
             progress("lezen", done, total)
 
 
-# Source -> (content hash, file state) of the letters already indexed.
-_known: dict[str, tuple[str, list | None]] = {}
+# Source -> content hash of the letters already indexed.
+_known_digests: dict[str, str] = {}
 _worker_spool: Spool | None = None
 
 
-def _init_worker(known: dict[str, tuple[str, list | None]], spool: Spool) -> None:
-    global _known, _worker_spool
-    _known, _worker_spool = known, spool
+def _init_worker(known: dict[str, str], spool: Spool) -> None:
+    global _known_digests, _worker_spool
+    _known_digests, _worker_spool = known, spool
 
 
 def _read_one(path: Path):
     source = str(path)
-    known_digest, known_state = _known.get(source, (None, None))
     # Taken before reading: a change while the file is read shows next time.
     state = file_states.stat_key(path)
-    if state is not None and state == known_state:
-        return "unchanged", source, state
     try:
         source_file = read_source(path)
         digest = source_file.digest
-        if digest == known_digest:
+        if digest == _known_digests.get(source):
             return "unchanged", source, state
         letter = parse_source(source_file)
         # Counted here, in the worker process, to spare the main process a
