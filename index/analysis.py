@@ -137,7 +137,7 @@ class DutchStemFilter(Filter):
                 if shorter == stem:
                     break
                 stem = shorter
-        if len(self._cache) > 500_000:
+        if len(self._cache) > 200_000:
             self._cache.clear()
         self._cache[word] = stem
         return stem
@@ -220,7 +220,7 @@ class DutchAnalyzer(Analyzer):
         parts: tuple[str, ...] = ()
         if self.splitter is not None and len(word) >= 7:
             parts = tuple(PART_MARK + self.stemmer.stem(p) for p in self.splitter.split(word))
-        if len(self._words) > 500_000:
+        if len(self._words) > 200_000:
             self._words.clear()
         self._words[raw] = (stem, parts)
         return stem, parts

@@ -171,7 +171,12 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     states = {s: state for s, state in states.items()
               if state is not None and (s in to_write or s not in parsed)}
     if fresh:
-        _write_fresh(index_dir, to_write, _document_maker(model, parked, spool), vocabulary,
+        # Parked, and let go of here: a writing process that read them from
+        # this process's memory would copy every page it touched.
+        items = [spool.park_object(item) for item in to_write.values()]
+        parsed.clear()
+        to_write.clear()
+        _write_fresh(index_dir, items, _parked_document_maker(model, parked, spool), vocabulary,
                      model, states, procs, progress)
     else:
         if to_write or vanished or report.removed:
@@ -282,16 +287,16 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, to_write, document, vocabulary, model, states, procs,
+def _write_fresh(index_dir: Path, items, document, vocabulary, model, states, procs,
                  progress) -> None:
     """Write a complete index beside the old one, then swap it in. Compounds
     are split with the vocabulary of exactly these letters."""
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
-    total = len(to_write)
+    total = len(items)
     progress("schrijven", 0, total)
-    write_segments(ix, list(to_write.values()), document, procs,
+    write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
@@ -326,6 +331,11 @@ def _document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
         digest, letter = item
         return to_document(with_topics(_with_text(letter, parked, spool), model), digest)
     return document
+
+
+def _parked_document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
+    document = _document_maker(model, parked, spool)
+    return lambda item: document(spool.fetch_object(item))
 
 
 def _with_text(letter: Letter, parked: dict[str, Parked], spool: Spool) -> Letter:
