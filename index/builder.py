@@ -294,13 +294,16 @@ def _write_fresh(index_dir: Path, items, document, vocabulary, model, states, pr
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
+    # Saved first and let go of: every word of every letter, not needed for
+    # writing, and the writing processes would inherit it.
+    vocabulary.save(staging)
+    vocabulary.counts.clear()
     total = len(items)
     progress("schrijven", 0, total)
     write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
     model.save(staging / TOPIC_MODEL)
-    vocabulary.save(staging)
     file_states.save(staging, states)
     _swap(staging, index_dir)
 
