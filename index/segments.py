@@ -29,15 +29,16 @@ from whoosh.writing import SegmentWriter
 from .analysis import DutchAnalyzer
 from .store import IndexBusy, WriteFailed
 
-# Postings a process gathers before it writes them out as a segment: about
-# 250 MB of memory. The shared corpus fits in one segment per process; a
-# corpus of 200,000 letters takes a dozen or so.
-SEGMENT_POSTINGS = 8_000_000
+# Postings a process gathers before it writes them out as a segment. With
+# the writer's other state, a process needs about 80 bytes per posting
+# (measured on the scale corpus): some 320 MB here. The shared corpus fits
+# in one segment per process; 200,000 letters take about fifteen segments.
+SEGMENT_POSTINGS = 4_000_000
 
 
 class _MemoryPostings:
     """Stands in for Whoosh's PostingPool: every posting in flat arrays
-    (about 25 bytes each, against some 100 as Python objects), each term
+    (about 30 bytes each, against some 100 as Python objects), each term
     with the numbers of its postings, in the order they came."""
 
     def __init__(self):
