@@ -78,6 +78,7 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     progress = progress or (lambda stage, done, total: None)
     report = BuildReport()
 
+    store.refuse_foreign_folder(index_dir)
     files = list(discover(paths))
     with _build_lock(index_dir):
         spool = Spool(_spool_dir(index_dir))

@@ -192,7 +192,7 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
 def _shares(total: int, procs: int) -> list[tuple[int, int]]:
     # Forking for a few hundred letters costs more than it saves.
     procs = max(1, min(procs, total // 500 or 1))
-    size = -(-total // procs)
+    size = max(1, -(-total // procs))
     return [(start, min(total, start + size)) for start in range(0, total, size)] or [(0, 0)]
 
 

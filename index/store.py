@@ -41,6 +41,10 @@ class WriteFailed(IndexStoreError):
     pass
 
 
+class NotAnIndex(IndexStoreError):
+    """The index folder holds something else: a build would replace it."""
+
+
 def expected_manifest() -> dict:
     return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
 
@@ -104,6 +108,17 @@ def build_running(index_dir: Path) -> bool:
 def exists(index_dir: Path) -> bool:
     return (index_dir / MANIFEST).is_file() and whoosh_index.exists_in(
         str(index_dir), indexname=INDEX_NAME)
+
+
+def refuse_foreign_folder(index_dir: Path) -> None:
+    """A build swaps a new index in for the old folder. Pointed by mistake
+    at the working directory or a folder of letters, it would delete them."""
+    if not index_dir.exists():
+        return
+    if index_dir.is_dir() and ((index_dir / MANIFEST).is_file() or not any(index_dir.iterdir())):
+        return
+    raise NotAnIndex(f"{index_dir} bestaat al en is geen kamerzoek-index; kies een andere "
+                     "map voor de index (er is niets gewijzigd).")
 
 
 def create(index_dir: Path, splitter=None):

@@ -127,6 +127,27 @@ def test_missing_folder_is_an_error_naming_it(tmp_path):
         build_index([tmp_path / "nergens"], tmp_path / "ix")
 
 
+@pytest.mark.parametrize("where", ["letters", "notes"])
+def test_a_folder_that_is_not_an_index_is_never_replaced(folder, tmp_path, where):
+    # Pointed by mistake at the letters themselves or at a folder of notes,
+    # a build must refuse before it touches anything.
+    target = folder if where == "letters" else tmp_path / "notes"
+    target.mkdir(exist_ok=True)
+    (target / "notitie.txt").write_text("niet weggooien", encoding="utf-8")
+    before = sorted(p.name for p in target.iterdir())
+    with pytest.raises(store.NotAnIndex, match="geen kamerzoek-index"):
+        build_index([folder], target, procs=1)
+    assert sorted(p.name for p in target.iterdir()) == before
+    assert (target / "notitie.txt").read_text(encoding="utf-8") == "niet weggooien"
+
+
+def test_an_empty_folder_builds_an_empty_index(tmp_path):
+    (tmp_path / "leeg").mkdir()
+    report = build_index([tmp_path / "leeg"], tmp_path / "ix", procs=2)
+    assert (report.added, report.failed, report.letters) == (0, [], 0)
+    assert store.open_index(tmp_path / "ix").doc_count() == 0
+
+
 def test_parallel_build_equals_serial_build(corpus, tmp_path):
     files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
     serial = build_index(files, tmp_path / "a", procs=1)
