@@ -64,6 +64,9 @@ class Key:
     help: str
     check: Callable[[Any], str | None] | None = None
     optional: bool = False   # None (not set) is allowed
+    # A folder that a build replaces as a whole: it must not be, or hold, the
+    # folder its value is read against, or a build would replace that folder.
+    replaced: bool = False
 
     @property
     def env(self) -> str:
@@ -71,7 +74,7 @@ class Key:
 
 
 KEYS = {key.name: key for key in [
-    Key("index", "path", "kamerzoek-index", "Map van de index."),
+    Key("index", "path", "kamerzoek-index", "Map van de index.", replaced=True),
     Key("corpus.folders", "paths", [],
         "Mappen met brieven voor 'kamerzoek index' zonder PATHS."),
     Key("analysis.synonyms", "path", None,
@@ -123,8 +126,8 @@ class Settings:
         """The settings with one value from the command line (None: no change)."""
         if value is None:
             return self
-        key = KEYS[name]
-        value = _check(key, _convert(key, value, None), "opdrachtregel")
+        key, where = KEYS[name], f"{COMMAND_LINE} (sleutel '{name}')"
+        value = _check(key, _convert(key, value, None, where), where)
         return Settings({**self.values, name: value}, {**self.sources, name: COMMAND_LINE},
                         self.file)
 
@@ -260,15 +263,31 @@ def _convert(key: Key, value: Any, base: Path | None, where: str = "") -> Any:
     if key.kind in ("str", "path"):
         if not isinstance(value, (str, Path)):
             raise wrong
-        return _path(value, base) if key.kind == "path" else value
+        if key.kind == "str":
+            return value
+        path = _path(value, base, where)
+        if key.replaced:
+            _refuse_enclosing(path, base or Path.cwd(), where)
+        return path
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in value):
         raise wrong
-    return [_path(v, base) for v in value] if key.kind == "paths" else list(value)
+    return [_path(v, base, where) for v in value] if key.kind == "paths" else list(value)
 
 
-def _path(value, base: Path | None) -> Path:
+def _path(value, base: Path | None, where: str) -> Path:
+    # Path("") is ".", the working directory or the file's folder: never what
+    # an empty value meant.
+    if not str(value).strip():
+        raise ConfigError(f"{where}: een leeg pad is niet toegestaan; geef een map of bestand op.")
     path = Path(value).expanduser()
     return base / path if base is not None and not path.is_absolute() else path
+
+
+def _refuse_enclosing(path: Path, base: Path, where: str) -> None:
+    target, around = path.resolve(), base.resolve()
+    if target == around or target in around.parents:
+        raise ConfigError(f"{where}: {str(path)!r} is de map {around} zelf of een map daarboven; "
+                          "kies een eigen map voor de index (bijv. 'kamerzoek-index').")
 
 
 def _check(key: Key, value: Any, where: str) -> Any:

@@ -171,3 +171,40 @@ def test_page_size_and_synonyms_reach_the_web_and_the_search(index_dir, tmp_path
     result = CliRunner().invoke(main, ["search", "blauwalgpiek", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["expansions"] == ["stikstof"]
+
+
+@pytest.mark.parametrize("text", ['index = ""\n', 'index = "."\n', 'index = "./"\n',
+                                  'index = ".."\n', 'index = "/"\n'])
+def test_index_that_is_the_config_folder_or_above_is_refused(tmp_path, text):
+    """A build replaces the index folder: an empty or '.' index would replace
+    the folder of kamerzoek.toml (or a folder around it)."""
+    toml = write(tmp_path, text)
+    (tmp_path / "brief.txt").write_text("Een brief die moet blijven.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert f"{toml}: sleutel 'index'" in result.output and "Traceback" not in result.output
+    assert (tmp_path / "brief.txt").is_file() and (tmp_path / "kamerzoek.toml").is_file()
+
+
+@pytest.mark.parametrize("value", ["", " ", "."])
+def test_empty_index_in_the_environment_or_on_the_command_line_is_refused(
+        tmp_path, monkeypatch, value):
+    (tmp_path / "brief.txt").write_text("Een brief die moet blijven.\n", encoding="utf-8")
+    monkeypatch.setenv("KAMERZOEK_INDEX", value)
+    result = CliRunner().invoke(main, ["index", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "omgevingsvariabele KAMERZOEK_INDEX:" in result.output
+    monkeypatch.delenv("KAMERZOEK_INDEX")
+    result = CliRunner().invoke(main, ["--index", value, "index", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "opdrachtregel (sleutel 'index')" in result.output
+    assert (tmp_path / "brief.txt").is_file()
+
+
+def test_empty_paths_are_refused_for_every_path_key(tmp_path):
+    for text, key in [('[corpus]\nfolders = ["brieven", ""]\n', "corpus.folders"),
+                      ('[fetch]\nout = ""\n', "fetch.out")]:
+        toml = write(tmp_path, text)
+        result = CliRunner().invoke(main, ["config"])
+        assert result.exit_code == 1
+        assert f"{toml}: sleutel '{key}': een leeg pad is niet toegestaan" in result.output
