@@ -5,6 +5,7 @@ present what comes back; errors become Dutch messages, never tracebacks.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -19,6 +20,108 @@ from search.display import FACET_LABELS, citation, dutch_date
 from search.snippets import plain
 
 DEFAULT_INDEX = "kamerzoek-index"
+
+
+# click wraps its own messages (errors, usage, help) in gettext, bound in each
+# of its modules as `_` and `ngettext`. Replacing those names gives Dutch
+# without a compiled catalogue, a locale setting or a global gettext domain
+# that would also change other libraries. It must happen before the commands
+# below are declared: click.Path translates its name ("file") when created.
+# A message missing here stays English; tests/test_cli.py checks the common ones.
+_CLICK_DUTCH = {
+    "Aborted!": "Afgebroken.",
+    "Usage:": "Gebruik:",
+    "Options": "Opties",
+    "Positional arguments": "Argumenten",
+    "Commands": "Opdrachten",
+    "Error: {message}": "Fout: {message}",
+    "Try '{command} {option}' for help.": "Zie '{command} {option}' voor hulp.",
+    "Show this message and exit.": "Toon deze hulp en stop.",
+    "Show the version and exit.": "Toon het versienummer en stop.",
+    "%(prog)s, version %(version)s": "%(prog)s, versie %(version)s",
+    "default: {default}": "standaard: {default}",
+    "required": "verplicht",
+    "env var: {var}": "omgevingsvariabele: {var}",
+    "(dynamic)": "(wisselend)",
+    "deprecated": "verouderd",
+    "Missing command.": "Geef een opdracht.",
+    "Missing argument": "Ontbrekend argument",
+    "Missing option": "Ontbrekende optie",
+    "Missing parameter": "Ontbrekende parameter",
+    "Missing {param_type}": "Ontbrekende {param_type}",
+    "Missing parameter: {param_name}": "Ontbrekende parameter: {param_name}",
+    "Invalid value: {message}": "Ongeldige waarde: {message}",
+    "Invalid value for {param_hint}: {message}": "Ongeldige waarde voor {param_hint}: {message}",
+    "No such option {name!r}.": "Onbekende optie {name!r}.",
+    "No such command {name!r}.": "Onbekende opdracht {name!r}.",
+    "unknown error": "onbekende fout",
+    "Could not open file {filename!r}: {message}":
+        "Kan bestand {filename!r} niet openen: {message}",
+    "Option {name!r} does not take a value.": "Optie {name!r} neemt geen waarde.",
+    "Argument {name!r} takes {nargs} values.": "Argument {name!r} neemt {nargs} waarden.",
+    "Choose from:\n\t{choices}": "Kies uit:\n\t{choices}",
+    "{value} is not in the range {range}.": "{value} valt niet binnen {range}.",
+    # click fills in the type's English name ("integer range"); left out.
+    "{value!r} is not a valid {number_type}.": "{value!r} is geen geldig getal.",
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        "{value!r} is geen geldige ja/nee-waarde. Mogelijk: {states}",
+    "file": "bestand",
+    "directory": "map",
+    "path": "pad",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} bestaat niet.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} is een bestand.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} is een map.",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} is niet leesbaar.",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} is niet schrijfbaar.",
+    "Error: invalid input": "Fout: ongeldige invoer",
+}
+_CLICK_DUTCH_PLURAL = {
+    "Got unexpected extra argument ({args})":
+        ("Onverwacht extra argument ({args})", "Onverwachte extra argumenten ({args})"),
+    "Did you mean {possibility}?":
+        ("Bedoelde u {possibility}?", "(Bedoelde u een van: {possibilities}?)"),
+    "{value!r} is not {choice}.": ("{value!r} is niet {choice}.",
+                                   "{value!r} is niet een van {choices}."),
+    "Option {name!r} requires an argument.":
+        ("Optie {name!r} heeft een waarde nodig.", "Optie {name!r} heeft {nargs} waarden nodig."),
+    "{value!r} does not match the format {format}.":
+        ("{value!r} past niet bij het formaat {format}.",
+         "{value!r} past niet bij de formaten {formats}."),
+}
+
+
+def _click_gettext(message: str) -> str:
+    return _CLICK_DUTCH.get(message, message)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    forms = _CLICK_DUTCH_PLURAL.get(singular, (singular, plural))
+    return forms[0] if n == 1 else forms[1]
+
+
+for _click_module in map(importlib.import_module, (
+        "click.core", "click.exceptions", "click.types", "click.parser", "click.decorators",
+        "click.formatting", "click.termui")):
+    _click_module._ = _click_gettext
+    if hasattr(_click_module, "ngettext"):
+        _click_module.ngettext = _click_ngettext
+
+
+class _Command(click.Command):
+    """A command whose usage line names its options in Dutch."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPTIES]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[OPTIES]")
+        kwargs.setdefault("subcommand_metavar", "OPDRACHT [ARGUMENTEN]...")
+        super().__init__(*args, **kwargs)
 
 
 class Context:
@@ -52,17 +155,15 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.help_option("-h", "--help", help="Toon deze hulp en stop.")
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None,
+              default=None, metavar="MAP",
               help=f"Map van de index (anders: KAMERZOEK_INDEX, 'index' in {config.FILENAME}, "
                    f"of ./{DEFAULT_INDEX}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None,
+              default=None, metavar="BESTAND",
               help=f"Configuratiebestand (anders: KAMERZOEK_CONFIG of ./{config.FILENAME}).")
-@click.version_option(package_name="kamerzoek", message="kamerzoek %(version)s",
-                      help="Toon het versienummer en stop.")
+@click.version_option(package_name="kamerzoek", message="kamerzoek %(version)s")
 @click.pass_context
 def main(ctx, index_dir, config_file):
     """Doorzoek Kamerbrieven en andere Kamerstukken: met Nederlandse
@@ -72,14 +173,14 @@ def main(ctx, index_dir, config_file):
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PADEN]...")
 @click.option("--rebuild", is_flag=True, help="Bouw de index helemaal opnieuw op.")
-@click.option("--procs", type=click.IntRange(1, 64), default=None,
+@click.option("--procs", type=click.IntRange(1, 64), default=None, metavar="N",
               help="Aantal processen (standaard: alle kernen, maximaal 2).")
 @pass_context
 def index_command(obj: Context, paths, rebuild, procs):
-    """Bouw of werk de index bij met de brieven in PATHS (mappen of bestanden;
-    zonder PATHS: corpus.folders uit de configuratie).
+    """Bouw of werk de index bij met de brieven in PADEN (mappen of bestanden;
+    zonder PADEN: corpus.folders uit de configuratie).
 
     Ongewijzigde bestanden worden overgeslagen, gewijzigde vervangen en
     verdwenen bestanden verwijderd. Een bestand dat niet gelezen kan worden,
@@ -87,7 +188,7 @@ def index_command(obj: Context, paths, rebuild, procs):
     """
     paths = list(paths) or obj.settings["corpus.folders"]
     if not paths:
-        raise click.UsageError("Geef de mappen met brieven (PATHS), of zet corpus.folders "
+        raise click.UsageError("Geef de mappen met brieven (PADEN), of zet corpus.folders "
                                f"in {config.FILENAME}.")
     if not _build(obj, paths, rebuild=rebuild, procs=procs):
         sys.exit(1)
@@ -155,17 +256,19 @@ class _ProgressBars:
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
-@click.argument("query", nargs=-1, type=click.UNPROCESSED)
-@click.option("--year", "years", multiple=True, help="Jaar of jaren, bijv. 2019 of 2015..2020.")
-@click.option("--dossier", "dossiers", multiple=True, help="Dossiernummer, bijv. 33694.")
-@click.option("--topic", "topics", multiple=True, help="Onderwerp, bijv. 'Zorg en gezondheid'.")
-@click.option("--type", "doc_types", multiple=True, help="Soort document, bijv. 'Brief regering'.")
-@click.option("--sender", "senders", multiple=True, help="Afzender, exact zoals in de facetten.")
+@click.argument("query", nargs=-1, type=click.UNPROCESSED, metavar="[ZOEKWOORDEN]...")
+@click.option("--year", "years", multiple=True, metavar="JAAR", help="Jaar of jaren, bijv. 2019 of 2015..2020.")
+@click.option("--dossier", "dossiers", multiple=True, metavar="NR",
+              help="Dossiernummer, bijv. 33694.")
+@click.option("--topic", "topics", multiple=True, metavar="ONDERWERP", help="Onderwerp, bijv. 'Zorg en gezondheid'.")
+@click.option("--type", "doc_types", multiple=True, metavar="SOORT", help="Soort document, bijv. 'Brief regering'.")
+@click.option("--sender", "senders", multiple=True, metavar="AFZENDER", help="Afzender, exact zoals in de facetten.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]),
               default="relevance", show_default=True, help="Sorteer op relevantie of datum.")
-@click.option("--limit", type=click.IntRange(1, 100), default=None,
+@click.option("--limit", type=click.IntRange(1, 100), default=None, metavar="N",
               help="Aantal resultaten per pagina (standaard: search.page_size, 10).")
-@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True,
+              metavar="N", help="Welke pagina met resultaten.")
 @click.option("--explain", is_flag=True,
               help="Toon per resultaat welke zoektermen in welk veld overeenkwamen.")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON (zelfde vorm als de web-API).")
@@ -235,7 +338,7 @@ def _terminal_snippet(snippet: str) -> str:
 
 
 @main.command()
-@click.argument("letter_id")
+@click.argument("letter_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @pass_context
 def show(obj: Context, letter_id, as_json):
@@ -299,12 +402,14 @@ def stats(obj: Context, as_json):
               show_default=True, help="jsonl: één JSON-regel per document; opensearch: "
               "indexdefinitie plus bulkbestanden (NDJSON) voor OpenSearch/Elasticsearch.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              metavar="BESTAND",
               help="Uitvoerbestand bij jsonl (standaard: standaarduitvoer).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               metavar="MAP", help="Uitvoermap bij opensearch.")
-@click.option("--index-name", default="kamerzoek", show_default=True,
+@click.option("--index-name", default="kamerzoek", show_default=True, metavar="NAAM",
               help="Naam van de OpenSearch-index (_index in de bulkbestanden).")
 @click.option("--max-mb", type=click.FloatRange(0.001), default=10.0, show_default=True,
+              metavar="MB",
               help="Maximale grootte van één bulkbestand in MB.")
 @pass_context
 def export(obj: Context, fmt, output, out_dir, index_name, max_mb):
@@ -405,13 +510,13 @@ def config_command(obj: Context, as_json):
 
 
 @main.command()
-@click.option("--host", default=None, help="Adres om op te luisteren (standaard: server.host, "
+@click.option("--host", default=None, metavar="ADRES", help="Adres om op te luisteren (standaard: server.host, "
               "127.0.0.1; 0.0.0.0 voor het hele netwerk).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
+@click.option("--port", type=click.IntRange(1, 65535), default=None, metavar="POORT",
               help="Poort (standaard: server.port, 8000).")
 @pass_context
 def serve(obj: Context, host, port):
-    """Start de zoekpagina en de JSON-API op http://HOST:PORT/.
+    """Start de zoekpagina en de JSON-API op http://ADRES:POORT/.
 
     Voor productie: gunicorn -w 2 'web.wsgi:app' (met kamerzoek.toml of KAMERZOEK_INDEX).
     """

@@ -108,3 +108,77 @@ def test_search_offers_a_suggestion_and_names_synonyms(run):
     ai = run("search", "AI", "--limit", "1", "--explain")
     assert "Ook gezocht op: kunstmatige intelligentie" in ai.output
     assert re.search(r"\d+\.\d  .+ \((woord|zinsdeel|woorddeel|nabijheid), (tekst|titel)", ai.output)
+
+
+ENGLISH = ("Error:", "Usage:", "Invalid value", "Try '", "Missing", "No such", "Got unexpected",
+           "Show this message", "Options:", "default:", "Aborted")
+
+
+def kamerzoek(*args):
+    return CliRunner().invoke(main, args, prog_name="kamerzoek")
+
+
+@pytest.mark.parametrize("args, dutch", [
+    (["search", "--page", "0", "x"],
+     "Fout: Ongeldige waarde voor '--page': 0 valt niet binnen 1<=x<=10000."),
+    (["search", "--limit", "veel"], "Ongeldige waarde voor '--limit': 'veel' is geen geldig getal."),
+    (["search", "--sort", "titel"], "'titel' is niet een van 'relevance', 'date', 'date_asc'."),
+    (["show"], "Fout: Ontbrekend argument 'ID'."),
+    (["zoek", "wapens"], "Fout: Onbekende opdracht 'zoek'."),
+    (["serch"], "(Bedoelde u een van: 'fetch', 'search', 'serve'?)"),
+    (["stats", "extra"], "Fout: Onverwacht extra argument (extra)"),
+    (["show", "--kleur", "kst-1-1"], "Fout: Onbekende optie '--kleur'."),
+    (["search", "--year"], "Fout: Optie '--year' heeft een waarde nodig."),
+    (["stats", "--json=ja"], "Fout: Optie '--json' neemt geen waarde."),
+])
+def test_click_errors_are_dutch(tmp_path, args, dutch):
+    result = kamerzoek("--index", str(tmp_path / "ix"), *args)
+    assert result.exit_code == 2
+    assert dutch in result.output
+    assert not [word for word in ENGLISH if word in result.output], result.output
+
+
+def test_usage_errors_show_the_dutch_usage_line(tmp_path):
+    result = kamerzoek("--index", str(tmp_path / "ix"), "search", "--page", "0", "x")
+    assert result.output.startswith("Gebruik: kamerzoek search [OPTIES] [ZOEKWOORDEN]...\n"
+                                     "Zie 'kamerzoek search --help' voor hulp.\n")
+
+
+def test_directory_as_config_file_is_dutch(tmp_path):
+    result = kamerzoek("--config", str(tmp_path), "stats")
+    assert f"Bestand '{tmp_path}' is een map." in result.output
+    assert not [word for word in ENGLISH if word in result.output], result.output
+
+
+def test_own_errors_have_the_dutch_prefix(tmp_path):
+    result = kamerzoek("--index", str(tmp_path / "leeg"), "stats")
+    assert result.exit_code == 1 and result.output.startswith("Fout: Geen index gevonden")
+
+
+def test_interrupt_says_afgebroken(tmp_path, monkeypatch):
+    def interrupted(self):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("cli.Context.searcher", interrupted)
+    result = kamerzoek("--index", str(tmp_path), "stats")
+    assert result.exit_code == 1 and result.output.strip() == "Afgebroken."
+
+
+@pytest.mark.parametrize("command", ["", "index", "search", "show", "stats", "export", "fetch",
+                                     "config", "serve"])
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_is_dutch_on_every_command(command, flag):
+    result = kamerzoek(*filter(None, [command]), flag)
+    assert result.exit_code == 0
+    assert result.output.startswith("Gebruik: kamerzoek ") and "[OPTIES]" in result.output
+    assert "Opties:" in result.output and "-h, --help" in result.output
+    assert "Toon deze hulp en stop." in result.output
+    assert not [word for word in ENGLISH if word in result.output], result.output
+    # click's type names (TEXT, INTEGER RANGE, ...) would show where no Dutch placeholder is set.
+    assert not re.search(r"\b(TEXT|INTEGER|FLOAT|RANGE|FILENAME|DIRECTORY|FILE|PATH)\b",
+                         result.output), result.output
+
+
+def test_defaults_in_help_are_dutch():
+    result = kamerzoek("search", "--help")
+    assert re.search(r"\[standaard:\s+relevance\]", result.output)
+    assert re.search(r"\[standaard: 1;\s+1<=x<=10000\]", result.output)
