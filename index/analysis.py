@@ -19,6 +19,8 @@ from whoosh.analysis import (Analyzer, Filter, LowercaseFilter, RegexTokenizer, 
                              Token)
 from whoosh.lang import stopwords_for_language
 
+from .compounds import WORD_CACHE_SIZE
+
 # Bump when the analysis changes in a way that makes old indexes wrong.
 ANALYSIS_REVISION = 3
 # Compound parts are indexed with this mark, beside the whole word, so a
@@ -137,7 +139,7 @@ class DutchStemFilter(Filter):
                 if shorter == stem:
                     break
                 stem = shorter
-        if len(self._cache) > 200_000:
+        if len(self._cache) > WORD_CACHE_SIZE:
             self._cache.clear()
         self._cache[word] = stem
         return stem
@@ -220,7 +222,7 @@ class DutchAnalyzer(Analyzer):
         parts: tuple[str, ...] = ()
         if self.splitter is not None and len(word) >= 7:
             parts = tuple(PART_MARK + self.stemmer.stem(p) for p in self.splitter.split(word))
-        if len(self._words) > 200_000:
+        if len(self._words) > WORD_CACHE_SIZE:
             self._words.clear()
         self._words[raw] = (stem, parts)
         return stem, parts

@@ -11,8 +11,10 @@ several processes at once (index.segments).
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import fcntl
+import gc
 import multiprocessing
 import os
 import shutil
@@ -172,12 +174,15 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     states = {s: state for s, state in states.items()
               if state is not None and (s in to_write or s not in parsed)}
     if fresh:
-        # Parked, and let go of here: a writing process that read them from
-        # this process's memory would copy every page it touched.
-        items = [spool.park_object(item) for item in to_write.values()]
+        # Parked with the place of their text, and let go of here: a writing
+        # process that read them from this process's memory would copy
+        # every page it touched.
+        items = [spool.park_object((digest, letter, parked[source]))
+                 for source, (digest, letter) in to_write.items()]
         parsed.clear()
         to_write.clear()
-        _write_fresh(index_dir, items, _parked_document_maker(model, parked, spool), vocabulary,
+        parked.clear()
+        _write_fresh(index_dir, items, _parked_document_maker(model, spool), vocabulary,
                      model, states, procs, progress)
     else:
         if to_write or vanished or report.removed:
@@ -295,18 +300,33 @@ def _write_fresh(index_dir: Path, items, document, vocabulary, model, states, pr
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
-    # Saved first and let go of: every word of every letter, not needed for
-    # writing, and the writing processes would inherit it.
+    # Saved first and let go of: not needed for writing, and the writing
+    # processes would inherit them. The vocabulary holds every word of
+    # every letter; of the model, only its scoring weights are needed.
     vocabulary.save(staging)
     vocabulary.counts.clear()
+    model.save(staging / TOPIC_MODEL)
+    model.keep_only_scoring()
+    file_states.save(staging, states)
+    states.clear()
+    _release_freed_memory()
     total = len(items)
     progress("schrijven", 0, total)
     write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
-    model.save(staging / TOPIC_MODEL)
-    file_states.save(staging, states)
     _swap(staging, index_dir)
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed after reading back to the system before the writing
+    processes fork: glibc keeps freed heap pages mapped, and they counted in
+    this process's size for the whole write. Elsewhere this does nothing."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabulary, model,
@@ -337,9 +357,12 @@ def _document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
     return document
 
 
-def _parked_document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
-    document = _document_maker(model, parked, spool)
-    return lambda item: document(spool.fetch_object(item))
+def _parked_document_maker(model: TopicModel, spool: Spool):
+    def document(item: Parked) -> dict:
+        digest, letter, text = spool.fetch_object(item)
+        letter = letter.with_changes(body=spool.fetch(text))
+        return to_document(with_topics(letter, model), digest)
+    return document
 
 
 def _with_text(letter: Letter, parked: dict[str, Parked], spool: Spool) -> Letter:

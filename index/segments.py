@@ -38,13 +38,14 @@ SEGMENT_POSTINGS = 4_000_000
 
 class _MemoryPostings:
     """Stands in for Whoosh's PostingPool: every posting in flat arrays
-    (about 30 bytes each, against some 100 as Python objects), each term
+    (about 22 bytes each, against some 100 as Python objects), each term
     with the numbers of its postings, in the order they came."""
 
     def __init__(self):
         self.docnums = array("I")
-        self.weights = array("d")
-        self.ends = array("Q")
+        # Whoosh keeps weights as 4-byte floats in its posting blocks too.
+        self.weights = array("f")
+        self.ends = array("I")
         self.values = bytearray()
         # field -> term -> posting number, or an array of them (most terms
         # occur once: an int is a tenth of the size of an array).
