@@ -1,7 +1,7 @@
 """The one search API for the CLI and the web.
 
-A `Searcher` keeps one Whoosh searcher open for its lifetime and refreshes it
-when the index changes on disk, instead of opening one per query.
+A `Searcher` keeps one version of the index open for its lifetime and opens
+the next one when the index changes on disk, instead of opening one per query.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import functools
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,24 +60,56 @@ def _serialized(method):
     return wrapper
 
 
+class _Version:
+    """One opened version of the index and what is read from it once. Its
+    document numbers mean nothing to any other version, so its tables live
+    and die with it."""
+
+    def __init__(self, index_dir: Path):
+        # Taken before opening: if the index changes in between, the next
+        # request sees a newer identity and opens again, never the reverse.
+        self.identity = store.identity(index_dir)
+        self.index_dir = index_dir
+        self.ix = store.open_index(index_dir)
+        self.searcher = self.ix.searcher()
+        # Requests using this version right now; a retired version is closed
+        # when the last of them is done.
+        self.users = 0
+        self.retired = False
+
+    @functools.cached_property
+    def schema(self):
+        # Index.schema unpickles the table of contents on every access (the
+        # compound vocabulary included): read it once.
+        return self.ix.schema
+
+    @functools.cached_property
+    def table(self) -> FacetTable:
+        return FacetTable(self.searcher.reader())
+
+    @functools.cached_property
+    def speller(self) -> Speller:
+        from index.vocabulary import Vocabulary
+        return Speller(Vocabulary.load(self.index_dir).counts)
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
 class Searcher:
     def __init__(self, index_dir: str | Path, synonyms_file: str | Path | None = None,
                  cache_size: int = page_cache.DEFAULT_SIZE):
         self.index_dir = Path(index_dir)
         self.synonyms_file = synonyms_file
         self._pages = page_cache.PageCache(cache_size)
-        self._ix = store.open_index(self.index_dir)
-        self._searcher = self._ix.searcher()
-        self._table: FacetTable | None = None
-        self._schema = None
-        self._speller: Speller | None = None
-        self._identity = store.identity(self.index_dir)
         # Whoosh searchers are not documented as thread-safe: one query at a
         # time per process (gunicorn scales with processes, not threads).
         self._lock = threading.RLock()
+        self._version = _Version(self.index_dir)
 
     def close(self) -> None:
-        self._searcher.close()
+        with self._lock:
+            self._retire(self._version)
 
     def __enter__(self):
         return self
@@ -86,46 +119,61 @@ class Searcher:
 
     @property
     def schema(self):
-        # Index.schema unpickles the table of contents on every access (the
-        # compound vocabulary included): read it once per opened index.
-        if self._schema is None:
-            self._schema = self._ix.schema
-        return self._schema
+        with self.reading() as version:
+            return version.schema
+
+    @contextmanager
+    def reading(self):
+        """The version of the index on disk now, kept open until the block
+        ends even when a newer one is opened meanwhile.
+
+        Whoosh's `Searcher.refresh()` cannot be used: in whoosh-reloaded
+        2.7.5 it keeps the old reader's segments beside the new ones, so
+        deleted letters stay findable and updated ones are found twice.
+        A changed index is opened afresh instead. Raises
+        `index.store.IndexStoreError` when it cannot be (moved away, built
+        by another version); the old version then stays current and the
+        next call tries again.
+        """
+        with self._lock:
+            version = self._version
+            if store.identity(self.index_dir) != version.identity:
+                version = _Version(self.index_dir)
+                self._retire(self._version)
+                self._version = version
+                self._pages.clear()
+            version.users += 1
+        try:
+            yield version
+        finally:
+            with self._lock:
+                version.users -= 1
+                if version.retired and not version.users:
+                    version.close()
+
+    def _retire(self, version: _Version) -> None:
+        version.retired = True
+        if not version.users:
+            version.close()
 
     def current(self):
-        """The open Whoosh searcher, reopened if the index changed on disk,
-        with the facet table of exactly that version of the index."""
-        with self._lock:
-            identity = store.identity(self.index_dir)
-            if identity != self._identity and identity[0] != self._identity[0]:
-                # A rebuild swapped in a new folder: open it from scratch (the
-                # old searcher is left to the garbage collector, so a request
-                # still using it finishes undisturbed).
-                self._ix = store.open_index(self.index_dir)
-                self._searcher = self._ix.searcher()
-                self._table, self._speller, self._schema = None, None, None
-            if identity != self._identity:
-                self._pages.clear()
-            self._identity = identity
-            if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._table = None
-                self._speller = None
-            if self._table is None:
-                self._table = FacetTable(self._searcher.reader())
-            return self._searcher
+        """The Whoosh searcher of the index on disk now, for immediate use
+        only: it is closed once a newer version replaces it. Hold `reading()`
+        to use one version across several calls."""
+        with self.reading() as version:
+            return version.searcher
 
     @_serialized
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _validate(request)
-        searcher = self.current()
-        key = (page_cache.request_key(request), self._identity, self._synonyms_version())
-        cached = self._pages.get(key)
-        if cached is not None:
-            cached.took_ms = round((time.perf_counter() - started) * 1000, 1)
-            return cached
-        response = self._search(searcher, request, started)
+        with self.reading() as version:
+            key = (page_cache.request_key(request), version.identity, self._synonyms_version())
+            cached = self._pages.get(key)
+            if cached is not None:
+                cached.took_ms = round((time.perf_counter() - started) * 1000, 1)
+                return cached
+            response = self._search(version, request, started)
         self._pages.put(key, response)
         return response
 
@@ -135,11 +183,12 @@ class Searcher:
         except OSError:
             return None
 
-    def _search(self, searcher, request: SearchRequest, started: float) -> SearchResponse:
-        table = self._table
+    def _search(self, version: _Version, request: SearchRequest,
+                started: float) -> SearchResponse:
+        searcher, schema = version.searcher, version.schema
         # The budget covers building the query too (a prefix reads postings).
         deadline = time.monotonic() + QUERY_SECONDS
-        parsed, scoring, restrict, excluded = self._parts(request)
+        parsed, scoring, restrict, excluded = self._parts(request, schema)
         matcher = _narrowed(scoring or restrict or Q.Every(), scoring, restrict, excluded)
         # Posting-list sets read once per search, shared by the counting,
         # the ranking tiers and the date order.
@@ -147,70 +196,61 @@ class Searcher:
         docnums = _matching_docs(searcher, matcher, deadline, leaves)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            page = self._by_relevance(searcher, parsed, docnums, offset, end, deadline,
-                                      restrict, excluded, leaves)
+            page = _by_relevance(searcher, schema, parsed, docnums, offset, end, deadline,
+                                 restrict, excluded, leaves)
         else:
             complete = None
             if len(parsed.groups) > 1:
-                complete = set(_matching_docs(searcher, all_words_query(parsed, self.schema),
+                complete = set(_matching_docs(searcher, all_words_query(parsed, schema),
                                               deadline, leaves))
-            page = self._by_date(searcher, matcher, scoring, docnums, request.sort,
-                                 deadline, complete, leaves)[offset:end]
+            page = _by_date(searcher, version.table.dates, matcher, scoring, docnums,
+                            request.sort, deadline, complete, leaves)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
-        hits = [self._hit(searcher, docnum, score, terms) for docnum, score in page]
+        hits = [_hit(version, docnum, score, terms) for docnum, score in page]
         if request.explain and scoring is not None:
             # Scored as the ranking scored it: words found nowhere out of the
             # words-close-together bonus.
-            explained = build_query(parsed, self.schema, lambda query: bool(
+            explained = build_query(parsed, schema, lambda query: bool(
                 _doc_set(searcher, query, leaves, deadline)))
-            labels = self._typed_words(parsed)
+            labels = _typed_words(parsed, schema)
             for found, (docnum, _) in zip(hits, page):
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
-        facets = (table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
+        facets = (version.table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
                   if request.facets else {})
         return SearchResponse(
             query=request.query, total=len(docnums), page=request.page,
             per_page=request.per_page, took_ms=round((time.perf_counter() - started) * 1000, 1),
             hits=hits, facets=facets, sort=request.sort,
             filters={k: list(v) for k, v in request.filters.items() if v},
-            suggestion=self._suggest(request, parsed, len(docnums)),
+            suggestion=self._suggest(version, request, parsed, len(docnums)),
             expansions=parsed.expansions)
 
     @_serialized
     def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
         """Counts only (for the facets API): no hits, no snippets."""
         _validate(request)
-        searcher = self.current()
-        _, _, matcher = self._queries(request)
-        return self._table.count(list(searcher.docs_for_query(matcher)), names, limit)
+        with self.reading() as version:
+            _, _, matcher = self._queries(request, version.schema)
+            return version.table.count(list(version.searcher.docs_for_query(matcher)), names,
+                                       limit)
 
-    def _queries(self, request: SearchRequest):
+    def _queries(self, request: SearchRequest, schema):
         """(the parsed query, the scoring query or None, the query that
         selects every match)."""
-        parsed, scoring, restrict, excluded = self._parts(request)
+        parsed, scoring, restrict, excluded = self._parts(request, schema)
         return parsed, scoring, _narrowed(scoring or restrict or Q.Every(), scoring, restrict,
                                           excluded)
 
-    def _parts(self, request: SearchRequest):
+    def _parts(self, request: SearchRequest, schema):
         """(parsed query, scoring query, filters, exclusions); each may be None."""
         parsed = expand_synonyms(parse_query(request.query), load_synonyms(self.synonyms_file))
-        scoring = build_query(parsed, self.schema)
-        restrict = self._filters(parsed, request)
-        excluded = exclusion_query(parsed, self.schema)
+        scoring = build_query(parsed, schema)
+        restrict = _filters(parsed, request, schema)
+        excluded = exclusion_query(parsed, schema)
         return parsed, scoring, restrict, excluded
 
-    def _typed_words(self, parsed) -> dict[str, str]:
-        """Index term (stem) -> the word as typed, for explanations."""
-        analyzer = self.schema["body"].analyzer
-        labels = {}
-        for group in parsed.groups:
-            for clause in group:
-                for word in clause.text.split():
-                    for token in analyzer(word, mode="query"):
-                        labels.setdefault(token.text, word.strip('"'))
-        return labels
-
-    def _suggest(self, request: SearchRequest, parsed, total: int) -> str | None:
+    def _suggest(self, version: _Version, request: SearchRequest, parsed,
+                 total: int) -> str | None:
         """The query with its misspelt words corrected, when that finds more.
 
         Looked for when the query finds little, or when one of its words
@@ -219,154 +259,181 @@ class Searcher:
         """
         if not request.query.strip():
             return None
-        if self._speller is None:
-            from index.vocabulary import Vocabulary
-            self._speller = Speller(Vocabulary.load(self.index_dir).counts)
+        speller = version.speller
         words = [g[0].text for g in parsed.groups
                  if not g[0].phrase and not g[0].all_words and g[0].text.isalpha()]
         plenty = total >= SUGGEST_BELOW
         if plenty:
             # Enough found: only words the letters never contain are suspect.
-            words = [w for w in words if not self._speller.known(w)]
+            words = [w for w in words if not speller.known(w)]
         corrected = request.query
         for word in words:
-            better = self._speller.correct(word)
+            better = speller.correct(word)
             if better:
                 corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", better,
                                    corrected, count=1)
         if corrected == request.query:
             return None
-        _, _, matcher = self._queries(SearchRequest(query=corrected, filters=request.filters))
+        _, _, matcher = self._queries(SearchRequest(query=corrected, filters=request.filters),
+                                      version.schema)
         deadline = time.monotonic() + QUERY_SECONDS
-        better_total = len(_matching_docs(self.current(), matcher, deadline))
+        better_total = len(_matching_docs(version.searcher, matcher, deadline))
         return corrected if better_total > total or plenty else None
-
-    def _by_relevance(self, searcher, parsed, docnums, offset, end, deadline, restrict,
-                      excluded, leaves):
-        """The page [offset, end) of the matches in tier order, scoring only
-        the tiers the page reaches, each as a query narrowed by the filters
-        (so a common word in a small dossier walks the dossier, not the
-        word's postings)."""
-        allowed, taken, position = set(docnums), set(), 0
-        page = []
-        def found(query) -> bool:
-            return bool(_doc_set(searcher, query, leaves, deadline))
-        for tier in ranking_tiers(parsed, self.schema, found):
-            members = _doc_set(searcher, tier, leaves, deadline) & allowed
-            members -= taken
-            if not members:
-                continue
-            # The first tier that has letters is exactly what its narrowed
-            # query matches, so Whoosh may skip blocks that cannot reach the
-            # page (ties keep document order either way); later tiers must
-            # leave out what earlier ones took.
-            only = members if taken else None
-            taken |= members
-            if position + len(members) > offset:
-                wanted = min(len(members), end - position)
-                scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
-                                            searcher, leaves)
-                results = _run(searcher, scored, wanted, deadline, only=only, counted=True)
-                start = max(0, offset - position)
-                # Equal scores in document order, whatever the page size.
-                ranked = sorted(((hit.docnum, hit.score) for hit in results),
-                                key=lambda item: (-item[1], item[0]))
-                page.extend(ranked[start:wanted])
-            position += len(members)
-            if position >= end:
-                break
-        return page
-
-    def _by_date(self, searcher, matcher, scoring, docnums, sort, deadline, complete=None,
-                 leaves=None):
-        """All matches ordered by date (unknown dates last), relevance
-        breaking ties when the query has words. With several words, letters
-        that have them all come first, newest first, then the others: the
-        newest letter mentioning one word is rarely what was asked for."""
-        newest_first = sort != "date_asc"
-        dates = self._table.dates
-        if scoring is None:
-            entries = [(d, None) for d in docnums]
-        else:
-            results = _run(searcher, with_known_phrases(matcher, searcher, leaves or {}), None,
-                           deadline)
-            entries = [(hit.docnum, hit.score) for hit in results]
-        dated = [e for e in entries if dates[e[0]]]
-        undated = [e for e in entries if not dates[e[0]]]
-        dated.sort(key=lambda e: -(e[1] or 0))
-        dated.sort(key=lambda e: dates[e[0]], reverse=newest_first)
-        undated.sort(key=lambda e: -(e[1] or 0))
-        ordered = dated + undated
-        if complete is not None:
-            ordered.sort(key=lambda e: e[0] not in complete)
-        return ordered
 
     @_serialized
     def get(self, letter_id: str) -> Letter:
-        stored = self.current().document(id=letter_id)
+        with self.reading() as version:
+            stored = version.searcher.document(id=letter_id)
         if not stored:
             raise LetterNotFound(letter_id)
         return letter_from_stored(stored)
 
     @_serialized
+    def has(self, letter_id: str) -> bool:
+        with self.reading() as version:
+            return version.searcher.document_number(id=letter_id) is not None
+
+    @_serialized
     def cited_by(self, letter_id: str, limit: int = 50) -> list[Letter]:
-        results = self.current().search(Q.Term("references", letter_id), limit=limit,
-                                        sortedby="date", reverse=True)
-        return [letter_from_stored(hit.fields()) for hit in results]
+        with self.reading() as version:
+            results = version.searcher.search(Q.Term("references", letter_id), limit=limit,
+                                              sortedby="date", reverse=True)
+            return [letter_from_stored(hit.fields()) for hit in results]
 
     @_serialized
     def related(self, letter_id: str, limit: int = 5) -> list[Letter]:
         """Letters most like this one (Whoosh's more-like-this on the body)."""
-        searcher = self.current()
-        docnum = searcher.document_number(id=letter_id)
-        if docnum is None:
-            raise LetterNotFound(letter_id)
-        # The opening of a letter says what it is about; reading all of a long
-        # one only costs time.
-        results = searcher.more_like(docnum, "body", top=limit, numterms=15,
-                                     text=searcher.stored_fields(docnum).get("body", "")[:8_000])
-        return [letter_from_stored(hit.fields()) for hit in results]
+        with self.reading() as version:
+            searcher = version.searcher
+            docnum = searcher.document_number(id=letter_id)
+            if docnum is None:
+                raise LetterNotFound(letter_id)
+            # The opening of a letter says what it is about; reading all of a
+            # long one only costs time.
+            results = searcher.more_like(
+                docnum, "body", top=limit, numterms=15,
+                text=searcher.stored_fields(docnum).get("body", "")[:8_000])
+            return [letter_from_stored(hit.fields()) for hit in results]
 
     def letters(self):
-        """Every letter in the index, in index order (for export)."""
-        for stored in self.current().all_stored_fields():
-            yield letter_from_stored(stored)
+        """Every letter in the index, in index order (for export), all from
+        the version open when the export began."""
+        with self.reading() as version:
+            for stored in version.searcher.all_stored_fields():
+                yield letter_from_stored(stored)
 
     @_serialized
     def stats(self) -> IndexStats:
-        searcher = self.current()
-        facets = self._table.count(list(searcher.docs_for_query(Q.Every())),
-                                   ("year", "topic", "doc_type", "chamber", "vergaderjaar"))
-        return IndexStats(letters=searcher.doc_count(), index_dir=str(self.index_dir),
-                          manifest=store.read_manifest(self.index_dir), facets=facets)
+        with self.reading() as version:
+            searcher = version.searcher
+            facets = version.table.count(list(searcher.docs_for_query(Q.Every())),
+                                         ("year", "topic", "doc_type", "chamber",
+                                          "vergaderjaar"))
+            return IndexStats(letters=searcher.doc_count(), index_dir=str(self.index_dir),
+                              manifest=store.read_manifest(self.index_dir), facets=facets)
 
-    def _filters(self, parsed, request: SearchRequest) -> Q.Query | None:
-        clauses, negated = [], []
-        for facet, value, is_negated in parsed.field_filters:
-            (negated if is_negated else clauses).append(filter_query(facet, value, self.schema))
-        for facet, values in request.filters.items():
-            values = [v for v in values if v]
-            if values:
-                options = [facet_value_filter(facet, v) for v in values]
-                clauses.append(Q.Or(options) if len(options) > 1 else options[0])
-        restrict = Q.And(clauses) if clauses else None
-        if negated:
-            restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
-        return restrict
 
-    def _hit(self, searcher, docnum: int, score, terms) -> Hit:
-        """A hit for the page; `terms` are the query's body terms to mark in
-        the snippets (None: no snippets wanted)."""
-        letter = letter_from_stored(searcher.stored_fields(docnum))
-        found = ([] if terms is None else
-                 snippets.snippets(letter.body, terms, self.schema["body"].analyzer))
-        return Hit(
-            id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
-            year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
-            sender=letter.sender, topics=list(letter.topics), topic_source=letter.topic_source,
-            source=letter.source,
-            score=round(score, 4) if isinstance(score, (int, float)) else None,
-            snippets=found)
+def _typed_words(parsed, schema) -> dict[str, str]:
+    """Index term (stem) -> the word as typed, for explanations."""
+    analyzer = schema["body"].analyzer
+    labels = {}
+    for group in parsed.groups:
+        for clause in group:
+            for word in clause.text.split():
+                for token in analyzer(word, mode="query"):
+                    labels.setdefault(token.text, word.strip('"'))
+    return labels
+
+
+def _by_relevance(searcher, schema, parsed, docnums, offset, end, deadline, restrict,
+                  excluded, leaves):
+    """The page [offset, end) of the matches in tier order, scoring only
+    the tiers the page reaches, each as a query narrowed by the filters
+    (so a common word in a small dossier walks the dossier, not the
+    word's postings)."""
+    allowed, taken, position = set(docnums), set(), 0
+    page = []
+    def found(query) -> bool:
+        return bool(_doc_set(searcher, query, leaves, deadline))
+    for tier in ranking_tiers(parsed, schema, found):
+        members = _doc_set(searcher, tier, leaves, deadline) & allowed
+        members -= taken
+        if not members:
+            continue
+        # The first tier that has letters is exactly what its narrowed
+        # query matches, so Whoosh may skip blocks that cannot reach the
+        # page (ties keep document order either way); later tiers must
+        # leave out what earlier ones took.
+        only = members if taken else None
+        taken |= members
+        if position + len(members) > offset:
+            wanted = min(len(members), end - position)
+            scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
+                                        searcher, leaves)
+            results = _run(searcher, scored, wanted, deadline, only=only, counted=True)
+            start = max(0, offset - position)
+            # Equal scores in document order, whatever the page size.
+            ranked = sorted(((hit.docnum, hit.score) for hit in results),
+                            key=lambda item: (-item[1], item[0]))
+            page.extend(ranked[start:wanted])
+        position += len(members)
+        if position >= end:
+            break
+    return page
+
+
+def _by_date(searcher, dates, matcher, scoring, docnums, sort, deadline, complete=None,
+             leaves=None):
+    """All matches ordered by date (unknown dates last), relevance
+    breaking ties when the query has words. With several words, letters
+    that have them all come first, newest first, then the others: the
+    newest letter mentioning one word is rarely what was asked for."""
+    newest_first = sort != "date_asc"
+    if scoring is None:
+        entries = [(d, None) for d in docnums]
+    else:
+        results = _run(searcher, with_known_phrases(matcher, searcher, leaves or {}), None,
+                       deadline)
+        entries = [(hit.docnum, hit.score) for hit in results]
+    dated = [e for e in entries if dates[e[0]]]
+    undated = [e for e in entries if not dates[e[0]]]
+    dated.sort(key=lambda e: -(e[1] or 0))
+    dated.sort(key=lambda e: dates[e[0]], reverse=newest_first)
+    undated.sort(key=lambda e: -(e[1] or 0))
+    ordered = dated + undated
+    if complete is not None:
+        ordered.sort(key=lambda e: e[0] not in complete)
+    return ordered
+
+
+def _filters(parsed, request: SearchRequest, schema) -> Q.Query | None:
+    clauses, negated = [], []
+    for facet, value, is_negated in parsed.field_filters:
+        (negated if is_negated else clauses).append(filter_query(facet, value, schema))
+    for facet, values in request.filters.items():
+        values = [v for v in values if v]
+        if values:
+            options = [facet_value_filter(facet, v) for v in values]
+            clauses.append(Q.Or(options) if len(options) > 1 else options[0])
+    restrict = Q.And(clauses) if clauses else None
+    if negated:
+        restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
+    return restrict
+
+
+def _hit(version: _Version, docnum: int, score, terms) -> Hit:
+    """A hit for the page; `terms` are the query's body terms to mark in
+    the snippets (None: no snippets wanted)."""
+    letter = letter_from_stored(version.searcher.stored_fields(docnum))
+    found = ([] if terms is None else
+             snippets.snippets(letter.body, terms, version.schema["body"].analyzer))
+    return Hit(
+        id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
+        year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
+        sender=letter.sender, topics=list(letter.topics), topic_source=letter.topic_source,
+        source=letter.source,
+        score=round(score, 4) if isinstance(score, (int, float)) else None,
+        snippets=found)
 
 
 def _narrowed(query: Q.Query, scoring, restrict, excluded) -> Q.Query:

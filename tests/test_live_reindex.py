@@ -15,7 +15,10 @@ from collections import Counter
 
 from werkzeug.serving import make_server
 
+import pytest
+
 from index.builder import build_index
+from search import LetterNotFound, Searcher, SearchRequest
 from web import create_app
 
 from test_crash_safety import kamerzoek
@@ -96,3 +99,56 @@ def test_server_keeps_answering_while_the_index_is_rewritten(tmp_path, corpus):
     assert set(statuses) == {200} and sum(statuses.values()) > 50, statuses
     # Same server, no restart: the new index is what it answers from.
     assert (after_update, after_rebuild) == (300, 200)
+
+
+def test_an_open_searcher_sees_deletions_and_updates(tmp_path, corpus):
+    """One Searcher kept open across an incremental `kamerzoek index` that
+    deletes one letter and changes another: the deleted letter is gone and
+    no longer counted, the changed one is found once, with its new text."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    shutil.copy(corpus / "letters" / "kst-33694-45.md", folder)
+    xml = sorted((corpus / "kst-xml").glob("*.xml"))[:20]
+    for path in xml:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+
+    with Searcher(index_dir) as searcher:
+        removed = next(letter for letter in searcher.letters()
+                       if letter.source.endswith(xml[0].name))
+        gone = removed.id
+        assert removed.kamerstuk
+        assert searcher.search(SearchRequest(sort="date")).total == 21
+        assert gone in [h.id for h in searcher.search(SearchRequest(query=removed.kamerstuk)).hits]
+        before = searcher.search(SearchRequest(query="autonome wapens"))
+        assert [h.id for h in before.hits].count("kst-33694-45") == 1
+        with searcher.reading() as old:
+            (folder / xml[0].name).unlink()
+            changed = folder / "kst-33694-45.md"
+            changed.write_text(changed.read_text(encoding="utf-8")
+                               + "\nDe kwartelkoning broedt in de uiterwaarden.\n",
+                               encoding="utf-8")
+            report = build_index([folder], index_dir, procs=1)
+            assert (report.removed, report.updated) == (1, 1), report
+
+            browse = searcher.search(SearchRequest(sort="date", per_page=100))
+            assert browse.total == 20 and len(browse.hits) == 20
+            assert sum(browse.facets["year"].values()) == 20
+            assert gone not in {h.id for h in browse.hits}
+            assert [h.id for h in browse.hits].count("kst-33694-45") == 1
+            with pytest.raises(LetterNotFound):
+                searcher.get(gone)
+            assert gone not in [h.id for h in
+                                searcher.search(SearchRequest(query=removed.kamerstuk)).hits]
+            after = searcher.search(SearchRequest(query="autonome wapens"))
+            assert [h.id for h in after.hits].count("kst-33694-45") == 1
+            assert after.total == before.total
+            new = searcher.search(SearchRequest(query="kwartelkoning"))
+            assert [h.id for h in new.hits] == ["kst-33694-45"]
+            assert "kwartelkoning" in searcher.get("kst-33694-45").body
+            # A request still holding the previous version finishes on it...
+            assert not old.searcher.is_closed
+            assert old.searcher.document(id=gone)["id"] == gone
+        # ...and that version is closed once it is done.
+        assert old.searcher.is_closed

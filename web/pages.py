@@ -101,11 +101,10 @@ def _letter_href(letter_id: str, query: str) -> str:
 
 def _index_lookup(searcher):
     known: dict[str, bool] = {}
-    whoosh = searcher.current()
 
     def in_index(letter_id: str) -> bool:
         if letter_id not in known:
-            known[letter_id] = whoosh.document_number(id=letter_id) is not None
+            known[letter_id] = searcher.has(letter_id)
         return known[letter_id]
     return in_index
 
