@@ -15,6 +15,7 @@ the key and where it came from.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import sys
@@ -56,6 +57,45 @@ def _http_url(value: str) -> str | None:
     return None
 
 
+def _not_empty(value) -> str | None:
+    return "mag niet leeg zijn" if not value or not all(str(v).strip() for v in value) else None
+
+
+def _origins(values: list[str]) -> str | None:
+    # A browser sends its Origin as scheme://host[:port]; anything more (a
+    # path, a query) never matches, so the widget would silently fail.
+    for value in values:
+        if value == "*":
+            continue
+        parsed = urlparse(value)
+        try:
+            parsed.port
+        except ValueError:
+            return f"bevat {value!r}: ongeldig poortnummer"
+        if (parsed.scheme not in ("http", "https") or not parsed.hostname
+                or "@" in parsed.netloc or parsed.path not in ("", "/")
+                or parsed.params or parsed.query or parsed.fragment):
+            return (f"bevat {value!r}: geen origin; schrijf schema://host[:poort] zonder pad, "
+                    "bijv. 'https://intranet.example', of '*' voor alle")
+    return None
+
+
+def _readable_text(path: Path) -> str | None:
+    try:
+        path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return "bestaat niet"
+    except IsADirectoryError:
+        return "is een map, geen bestand"
+    except PermissionError:
+        return "mag niet gelezen worden (geen leesrechten)"
+    except OSError:
+        return "kan niet gelezen worden"
+    except UnicodeDecodeError:
+        return "is geen UTF-8-tekst"
+    return None
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -78,16 +118,18 @@ KEYS = {key.name: key for key in [
     Key("corpus.folders", "paths", [],
         "Mappen met brieven voor 'kamerzoek index' zonder PATHS."),
     Key("analysis.synonyms", "path", None,
-        "Synoniemenbestand (standaard: index/synonyms.txt van kamerzoek).", optional=True),
+        "Synoniemenbestand (standaard: index/synonyms.txt van kamerzoek).", _readable_text,
+        optional=True),
     Key("topics.threshold", "float", 0.5,
         "Minimale zekerheid van het onderwerpmodel (0-1).", _range(0, 1)),
     Key("search.page_size", "int", 10, "Resultaten per pagina (CLI en web).", _range(1, 100)),
     Key("search.cache_size", "int", 256,
         "Recente zoekantwoorden die een webserverproces bewaart (0 = geen).", _range(0, 100_000)),
-    Key("server.host", "str", "127.0.0.1", "Adres van 'kamerzoek serve'."),
+    Key("server.host", "str", "127.0.0.1", "Adres van 'kamerzoek serve'.",
+        lambda value: _not_empty([value])),
     Key("server.port", "int", 8000, "Poort van 'kamerzoek serve'.", _range(1, 65535)),
     Key("cors.origins", "strings", [],
-        "Websites die de JSON-API vanuit de browser mogen gebruiken ('*' = alle)."),
+        "Websites die de JSON-API vanuit de browser mogen gebruiken ('*' = alle).", _origins),
     Key("fetch.base_url", "str", "https://repository.overheid.nl/sru",
         "SRU-zoekdienst van KOOP.", _http_url),
     Key("fetch.rate", "float", 2.0, "Maximaal aantal verzoeken per seconde.",
@@ -103,7 +145,7 @@ KEYS = {key.name: key for key in [
     Key("fetch.out", "path", "kamerzoek-corpus", "Map voor opgehaalde Kamerstukken."),
     Key("fetch.page_size", "int", 100, "Records per SRU-verzoek.", _range(1, 1000)),
     Key("fetch.types", "strings", ["Brief regering", "Brief"],
-        "Soorten Kamerstuk (KamerstukTypen) die 'kamerzoek fetch' ophaalt."),
+        "Soorten Kamerstuk (KamerstukTypen) die 'kamerzoek fetch' ophaalt.", _not_empty),
 ]}
 
 _KIND_NAMES = {"str": "tekst", "int": "geheel getal", "float": "getal", "path": "pad",
@@ -259,6 +301,9 @@ def _convert(key: Key, value: Any, base: Path | None, where: str = "") -> Any:
     if key.kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise wrong
+        # nan passes every comparison and inf breaks the socket timeout.
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: {value!r} is geen eindig getal.")
         return float(value)
     if key.kind in ("str", "path"):
         if not isinstance(value, (str, Path)):
@@ -293,5 +338,6 @@ def _refuse_enclosing(path: Path, base: Path, where: str) -> None:
 def _check(key: Key, value: Any, where: str) -> Any:
     problem = key.check(value) if key.check and value is not None else None
     if problem:
-        raise ConfigError(f"{where}: {value!r} {problem}.")
+        shown = repr(str(value)) if isinstance(value, Path) else repr(value)
+        raise ConfigError(f"{where}: {shown} {problem}.")
     return value

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 MAX_SECONDS = 600
 MAX_REQUESTS = 200_000
+SAMPLE_SECONDS = 5
 QUERIES = ["autonome wapens", "stikstof", "zorg", "motie", "drones", "ver*", "wapen*",
            '"betekenisvolle menselijke controle"', "onderwijs jaar:2019..2024", "kst-33694-45",
            "defensie -politie", "klimaat OF energie", "jeugdzorg gemeenten", "asiel", "pensioen"]
@@ -149,11 +150,26 @@ def main(argv=None) -> int:
                     if status >= 500:
                         errors.append(f"{path}: HTTP {status}")
 
+        # Two readings cannot tell steady memory from slow growth: sample
+        # every worker along the way.
+        samples: list[dict] = []
+        clients_done = threading.Event()
+
+        def sample_memory():
+            while not clients_done.wait(SAMPLE_SECONDS):
+                samples.append({"t": round(time.monotonic() - started, 1),
+                                "rss_mb": {str(pid): round(rss_mb(pid), 1)
+                                           for pid in workers(server.pid)}})
+
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        sampler = threading.Thread(target=sample_memory)
+        sampler.start()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        clients_done.set()
+        sampler.join()
         duration = time.monotonic() - started
         rss_end = {pid: round(rss_mb(pid), 1) for pid in workers(server.pid)}
     finally:
@@ -171,6 +187,7 @@ def main(argv=None) -> int:
         "latency_ms": {name: round(percentile(latencies, share) * 1000, 1) for name, share in
                        (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))},
         "worker_rss_mb": {"start": rss_start, "end": rss_end},
+        "worker_rss_samples": samples,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -182,6 +199,12 @@ def main(argv=None) -> int:
         print(f"| latency {name} (ms) | {value} |")
     for pid in sorted(set(rss_start) | set(rss_end)):
         print(f"| worker {pid} RSS start -> end (MB) | {rss_start.get(pid)} -> {rss_end.get(pid)} |")
+    for pid in sorted(set(rss_start) | set(rss_end)):
+        series = [sample["rss_mb"].get(str(pid)) for sample in samples]
+        series = [value for value in series if value is not None]
+        if series:
+            print(f"| worker {pid} RSS over the run, min / max (MB) | {min(series)} / {max(series)} "
+                  f"({len(series)} samples) |")
     print(f"\nwritten to {args.output}")
     return 1 if errors else 0
 

@@ -82,6 +82,16 @@ def test_config_option_and_variable_choose_the_file(tmp_path, monkeypatch):
     ("[fetch]\nbase_url = \"ftp://x\"\n", "sleutel 'fetch.base_url'"),
     ("[corpus]\nfolders = \"brieven\"\n", "'corpus.folders' moet een lijst van paden zijn"),
     ("[server\nport = 1\n", "ongeldige TOML"),
+    ("[topics]\nthreshold = nan\n", "sleutel 'topics.threshold': nan is geen eindig getal"),
+    ("[fetch]\nbackoff = nan\n", "sleutel 'fetch.backoff': nan is geen eindig getal"),
+    ("[fetch]\ntimeout = inf\n", "sleutel 'fetch.timeout': inf is geen eindig getal"),
+    ("[server]\nhost = \"\"\n", "sleutel 'server.host': '' mag niet leeg zijn"),
+    ("[fetch]\ntypes = []\n", "sleutel 'fetch.types': [] mag niet leeg zijn"),
+    ("[cors]\norigins = [\"https://intranet.example/zoek\"]\n",
+     "bevat 'https://intranet.example/zoek': geen origin"),
+    ("[cors]\norigins = [\"intranet.example\"]\n", "bevat 'intranet.example': geen origin"),
+    ("[cors]\norigins = [\"https://intranet.example:99999\"]\n", "ongeldig poortnummer"),
+    ("[analysis]\nsynonyms = \"weg.txt\"\n", "sleutel 'analysis.synonyms': '"),
 ])
 def test_bad_file_names_the_key_and_the_file(tmp_path, text, expected):
     toml = write(tmp_path, text)
@@ -208,3 +218,38 @@ def test_empty_paths_are_refused_for_every_path_key(tmp_path):
         result = CliRunner().invoke(main, ["config"])
         assert result.exit_code == 1
         assert f"{toml}: sleutel '{key}': een leeg pad is niet toegestaan" in result.output
+
+
+@pytest.mark.parametrize("variable, value", [("KAMERZOEK_FETCH_TIMEOUT", "inf"),
+                                             ("KAMERZOEK_FETCH_RATE", "nan"),
+                                             ("KAMERZOEK_TOPICS_THRESHOLD", "-nan")])
+def test_non_finite_numbers_from_the_environment_are_refused(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 1
+    assert f"omgevingsvariabele {variable}: " in result.output
+    assert "geen eindig getal" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content, problem", [(None, "bestaat niet"),
+                                              ("map", "is een map, geen bestand"),
+                                              (b"AI, kunstmatige intelligentie\n\xff\xfe",
+                                               "is geen UTF-8-tekst")])
+def test_synonyms_file_that_cannot_be_read_names_key_and_file(tmp_path, content, problem):
+    target = tmp_path / "synoniemen.txt"
+    if content == "map":
+        target.mkdir()
+    elif content is not None:
+        target.write_bytes(content)
+    write(tmp_path, '[analysis]\nsynonyms = "synoniemen.txt"\n')
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 1
+    assert f"sleutel 'analysis.synonyms': '{target}' {problem}." in result.output
+    assert "No such file" not in result.output and "Errno" not in result.output
+
+
+def test_origins_that_a_browser_sends_are_accepted(tmp_path):
+    write(tmp_path, '[cors]\norigins = ["https://intranet.example/", "http://10.0.0.5:8080",'
+                    ' "*"]\n')
+    assert effective()["cors.origins"]["value"] == \
+        '["https://intranet.example/", "http://10.0.0.5:8080", "*"]'
