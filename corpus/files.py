@@ -258,7 +258,39 @@ def _read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise ReadError(str(path), "is een map, geen bestand") from None
     except OSError as exc:
-        raise ReadError(str(path), f"kan niet gelezen worden ({exc.strerror or exc})") from None
+        raise ReadError(str(path), f"kan niet gelezen worden ({os_reason(exc)})") from None
+
+
+# The system's own text (exc.strerror) is English; these are the errors a
+# folder of letters can give.
+_ERRNO_DUTCH = {
+    errno.ELOOP: "te veel niveaus van symbolische koppelingen, mogelijk een lus",
+    errno.ENOENT: "bestand bestaat niet (meer)",
+    errno.EACCES: "geen leesrechten",
+    errno.EPERM: "geen toestemming",
+    errno.EISDIR: "is een map, geen bestand",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENAMETOOLONG: "bestandsnaam te lang",
+    errno.EIO: "invoer-/uitvoerfout van de schijf",
+    errno.ENXIO: "apparaat of adres bestaat niet",
+    errno.ENODEV: "apparaat bestaat niet",
+    errno.EMFILE: "te veel open bestanden",
+    errno.ENFILE: "te veel open bestanden in het systeem",
+    errno.ENOMEM: "onvoldoende geheugen",
+    errno.ETIMEDOUT: "de verbinding met de schijf duurde te lang",
+    errno.ESTALE: "verouderde verwijzing naar een netwerkbestand",
+    errno.EAGAIN: "tijdelijk niet beschikbaar",
+    errno.EBUSY: "bestand is in gebruik",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file, in Dutch."""
+    reason = _ERRNO_DUTCH.get(exc.errno)
+    if reason:
+        return reason
+    name = errno.errorcode.get(exc.errno) if exc.errno else None
+    return f"systeemfout {name}" if name else "onbekende systeemfout"
 
 
 def _too_big(path: Path, size: int) -> ReadError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.parsers.expat import errors as expat_errors
 
 from .errors import NotALetter, ReadError
 from .kamerstuk import find_references, make_kamerstuk_id, normalise_dossier
@@ -106,7 +107,7 @@ def _has_doctype(data: bytes) -> bool:
         parser.Parse(data, True)
     except _Doctype:
         return True
-    except (_RootReached, xml.parsers.expat.ExpatError, ValueError):
+    except (_RootReached, xml.parsers.expat.ExpatError, ValueError, LookupError):
         return False
     return False
 
@@ -119,7 +120,45 @@ def _parse(data: bytes, source: str) -> ET.Element:
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
-        raise ReadError(source, f"ongeldige XML ({exc})") from None
+        raise ReadError(source, _dutch_parse_error(exc)) from None
+    except (LookupError, ValueError):
+        # Raised by expat's encoding handler: a codec Python does not know
+        # (LookupError) or a multi-byte one expat cannot take (ValueError).
+        raise ReadError(source, f"ongeldige XML: tekenset {_declared_encoding(data)} in de "
+                                "XML-declaratie is onbekend of wordt niet ondersteund") from None
+
+
+# expat's own messages, by error code, in Dutch; users read the reason.
+_EXPAT_DUTCH = {
+    expat_errors.XML_ERROR_NO_ELEMENTS: "onvolledig bestand",
+    expat_errors.XML_ERROR_UNCLOSED_TOKEN: "onvolledig bestand of onafgesloten tag",
+    expat_errors.XML_ERROR_PARTIAL_CHAR: "onvolledig teken",
+    expat_errors.XML_ERROR_INVALID_TOKEN: "ongeldig teken of ongeldige opbouw",
+    expat_errors.XML_ERROR_SYNTAX: "syntaxfout",
+    expat_errors.XML_ERROR_TAG_MISMATCH: "sluittag past niet bij de open tag",
+    expat_errors.XML_ERROR_DUPLICATE_ATTRIBUTE: "attribuut staat er twee keer",
+    expat_errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT: "tekst na het einde van het document",
+    expat_errors.XML_ERROR_UNDEFINED_ENTITY: "onbekende entiteit",
+    expat_errors.XML_ERROR_BAD_CHAR_REF: "verwijzing naar een ongeldig teken",
+    expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION: "onafgesloten CDATA-blok",
+    expat_errors.XML_ERROR_INCORRECT_ENCODING: "de tekenset in de XML-declaratie klopt niet",
+    expat_errors.XML_ERROR_UNKNOWN_ENCODING: "onbekende tekenset",
+    expat_errors.XML_ERROR_XML_DECL: "ongeldige XML-declaratie",
+    expat_errors.XML_ERROR_MISPLACED_XML_PI: "XML-declaratie staat niet aan het begin",
+    expat_errors.XML_ERROR_UNBOUND_PREFIX: "onbekend namespace-voorvoegsel",
+}
+_EXPAT_CODES = {expat_errors.codes[message]: text for message, text in _EXPAT_DUTCH.items()}
+
+
+def _dutch_parse_error(exc: ET.ParseError) -> str:
+    what = _EXPAT_CODES.get(exc.code, "fout in de opbouw")
+    line, column = exc.position
+    return f"ongeldige XML: {what} (regel {line}, kolom {column})"
+
+
+def _declared_encoding(data: bytes) -> str:
+    match = re.search(rb"""encoding\s*=\s*["']([^"']{1,40})["']""", data[:200])
+    return repr(match.group(1).decode("ascii", "replace")) if match else "(onbekend)"
 
 
 def _fields_from_header(root: ET.Element) -> dict:

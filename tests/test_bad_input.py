@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import socket
 import urllib.request
@@ -57,7 +58,9 @@ def test_every_bad_file_is_reported_and_the_rest_indexed(folder, tmp_path, monke
     real = sorted(folder.glob("*.xml"))[0].read_bytes()
     bad = {
         "invalid.xml": (b"<officiele-publicatie><al>x</b></officiele-publicatie>", "ongeldige XML"),
-        "truncated.xml": (real[: len(real) // 2], "ongeldige XML"),
+        "truncated.xml": (real[: len(real) // 2], "ongeldige XML: onvolledig bestand"),
+        "encoding.xml": (b'<?xml version="1.0" encoding="bogus"?>\n<officiele-publicatie/>',
+                         "ongeldige XML: tekenset 'bogus'"),
         "laughs.xml": (BILLION_LAUGHS, "DOCTYPE"),
         "xxe.xml": (xml_doc(b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
                             b"geheim: &xxe;"), "DOCTYPE"),
@@ -113,12 +116,14 @@ def test_every_bad_file_is_reported_and_the_rest_indexed(folder, tmp_path, monke
 
     reasons = failures(report)
     expected = {name: reason for name, (_, reason) in bad.items()}
-    expected.update({"huge.txt": "te groot", "a.txt": "kan niet gelezen", "b.txt":
-                     "kan niet gelezen", "pipe.txt": "geen gewoon bestand"})
+    loop = "kan niet gelezen worden (te veel niveaus van symbolische koppelingen"
+    expected.update({"huge.txt": "te groot", "a.txt": loop, "b.txt": loop,
+                     "pipe.txt": "geen gewoon bestand"})
     assert set(reasons) == set(expected), reasons
     for name, reason in expected.items():
         assert reason in reasons[name], (name, reasons[name])
     assert "50 MB" in reasons["huge.txt"]
+    assert re.search(r"\(regel \d+, kolom \d+\)$", reasons["invalid.xml"])
     assert all(Path(p.path).is_absolute() for p in report.failed)
     # Everything else is in, exactly once (the folder loop adds nothing).
     assert report.letters == GOOD + 1 == report.added

@@ -110,3 +110,36 @@ def test_bad_xml_is_refused_with_a_reason(data, reason):
         parse_xml_letter(data, source="bad.xml", fallback_id="x")
     assert reason in caught.value.reason
     assert caught.value.path == "bad.xml"
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"<officiele-publicatie>\n", "ongeldige XML: onvolledig bestand (regel 2, kolom 0)"),
+    (b"<officiele-publicatie", "ongeldige XML: onvolledig bestand of onafgesloten tag (regel 1, "
+                               "kolom 0)"),
+    (b"<officiele-publicatie><al>x\x01</al></officiele-publicatie>",
+     "ongeldige XML: ongeldig teken of ongeldige opbouw (regel 1, kolom 27)"),
+    (b"<officiele-publicatie><al>x</b></officiele-publicatie>",
+     "ongeldige XML: sluittag past niet bij de open tag (regel 1, kolom 29)"),
+    ('<?xml version="1.0" encoding="UTF-8"?>\n<officiele-publicatie>é'.encode("latin-1"),
+     "ongeldige XML: onvolledig teken (regel 2, kolom 22)"),
+    (b"<officiele-publicatie/>rest", "ongeldige XML: tekst na het einde van het document"),
+    (b'<?xml version="1.0" encoding="bogus"?><officiele-publicatie/>',
+     "ongeldige XML: tekenset 'bogus' in de XML-declaratie is onbekend of wordt niet "
+     "ondersteund"),
+    (b'<?xml version="1.0" encoding="UTF-32"?><officiele-publicatie/>',
+     "tekenset 'UTF-32' in de XML-declaratie"),
+])
+def test_xml_errors_are_dutch_and_keep_line_and_column(data, reason):
+    with pytest.raises(ReadError) as caught:
+        parse_xml_letter(data, source="bad.xml", fallback_id="x")
+    assert reason in caught.value.reason
+    assert not re.search(r"line|column|not well-formed|mismatched|encoding|unknown",
+                         caught.value.reason)
+
+
+def test_truncated_real_letter_says_incomplete(corpus):
+    data = sorted((corpus / "kst-xml").glob("*.xml"))[0].read_bytes()
+    with pytest.raises(ReadError) as caught:
+        parse_xml_letter(data[: len(data) // 2], source="half.xml", fallback_id="x")
+    assert re.fullmatch(r"ongeldige XML: onvolledig bestand( of onafgesloten tag)? "
+                        r"\(regel \d+, kolom \d+\)", caught.value.reason)
