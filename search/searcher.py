@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.collectors import TimeLimit, TimeLimitCollector
 
@@ -70,8 +71,13 @@ class _Version:
         # request sees a newer identity and opens again, never the reverse.
         self.identity = store.identity(index_dir)
         self.index_dir = index_dir
-        self.ix = store.open_index(index_dir)
-        self.searcher = self.ix.searcher()
+        try:
+            self.ix = store.open_index(index_dir)
+            self.searcher = self.ix.searcher()
+        except (OSError, whoosh_index.IndexError) as exc:
+            # The folder was moved or replaced while it was being opened.
+            raise store.IndexMissing(f"De index in {index_dir} kon niet worden geopend "
+                                     f"({exc}).") from exc
         # Requests using this version right now; a retired version is closed
         # when the last of them is done.
         self.users = 0

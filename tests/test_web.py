@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -255,6 +256,41 @@ def test_missing_index_is_a_clear_503(tmp_path):
     response = client.get("/api/search?q=wapens")
     assert response.status_code == 503 and "Geen index" in response.get_json()["error"]["message"]
     assert client.get("/help").status_code == 200
+
+
+def test_an_index_that_cannot_be_reopened_is_a_clear_503(tmp_path):
+    """The searcher is open and answering when the index on disk changes
+    into one it cannot open: moved away, or swapped for one built with
+    another analysis. Each is a 503 with the reason, and answers resume
+    once a good index is back."""
+    index_dir = tmp_path / "ix"
+    build_index([corpus_dir() / "letters"], index_dir, procs=1)
+    client = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": []}).test_client()
+    found = client.get("/api/search?q=wapens").get_json()["total"]
+    assert found
+
+    moved = tmp_path / "elders"
+    index_dir.rename(moved)
+    response = client.get("/api/search?q=wapens")
+    assert response.status_code == 503
+    assert "Geen index gevonden" in response.get_json()["error"]["message"]
+    response = client.get("/kst-33694-45")
+    assert response.status_code == 503
+    assert "Zoeken is tijdelijk niet beschikbaar" in response.get_data(as_text=True)
+
+    # A folder swapped in by a rebuild of another kamerzoek version.
+    shutil.copytree(moved, index_dir)
+    manifest = index_dir / "kamerzoek.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "analysis": "ouder"}))
+    response = client.get("/api/search?q=wapens")
+    assert response.status_code == 503
+    assert "kamerzoek index --rebuild" in response.get_json()["error"]["message"]
+    html = client.get("/?q=wapens")
+    assert html.status_code == 503 and "andere versie van de analyse" in html.get_data(as_text=True)
+
+    shutil.rmtree(index_dir)
+    moved.rename(index_dir)
+    assert client.get("/api/search?q=wapens").get_json()["total"] == found
 
 
 # --- the letter page -------------------------------------------------------------

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from index.store import IndexStoreError
 from search import LetterNotFound, QueryError
 
 from .params import error_parameter
-from .state import IndexUnavailable
 
 MESSAGES = {
     400: ("Ongeldige vraag", "Deze vraag kunnen we niet verwerken."),
@@ -27,7 +27,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(LetterNotFound, _not_found_letter)
-    app.register_error_handler(IndexUnavailable, _index_unavailable)
+    app.register_error_handler(IndexStoreError, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -60,7 +60,7 @@ def _not_found_letter(exc: LetterNotFound):
     return respond(404, f"Er is geen document met kenmerk '{exc.letter_id}' in de index.")
 
 
-def _index_unavailable(exc: IndexUnavailable):
+def _index_unavailable(exc: IndexStoreError):
     return respond(503, detail=str(exc))
 
 

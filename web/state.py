@@ -2,8 +2,10 @@
 
 It is opened on first use rather than at start-up, so a worker forked by
 gunicorn opens its own, and an app started before the index exists begins to
-work as soon as the index is built. `Searcher.current()` already follows
-changes to the index on disk, so it is never reopened per request.
+work as soon as the index is built. The `Searcher` already follows changes to
+the index on disk, so it is never reopened per request. An index that cannot
+be opened, now or after a change on disk, raises `index.store.IndexStoreError`
+(a Dutch message), which errors.py answers with a 503.
 """
 from __future__ import annotations
 
@@ -11,14 +13,9 @@ import threading
 
 from flask import Flask, current_app
 
-from index.store import IndexStoreError
 from search import Searcher
 
 EXTENSION = "kamerzoek"
-
-
-class IndexUnavailable(Exception):
-    """The index is missing or outdated; the message is Dutch."""
 
 
 class _Holder:
@@ -33,12 +30,9 @@ class _Holder:
         if self.searcher is None:
             with self.lock:
                 if self.searcher is None:
-                    try:
-                        self.searcher = Searcher(self.index_dir, self.synonyms_file,
-                                                 **self._cache())
-                    except IndexStoreError as exc:
-                        # Not remembered: the next request tries again.
-                        raise IndexUnavailable(str(exc)) from None
+                    # A failure is not remembered: the next request tries again.
+                    self.searcher = Searcher(self.index_dir, self.synonyms_file,
+                                             **self._cache())
         return self.searcher
 
     def _cache(self) -> dict:
