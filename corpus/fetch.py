@@ -7,7 +7,9 @@ what `corpus.xml_reader` looks for (`metadata.xml` two levels up from the XML,
 in `metadata/`). The metadata is fetched first, so an XML on disk always had
 its metadata tried first. Every file is written to a hidden temporary file and
 renamed, so a file is complete or absent: a run that is stopped or loses the
-network keeps what it has, and the next run skips it.
+network keeps what it has, and the next run skips it. A body is saved only when
+it is an XML document: a proxy or the service may answer HTTP 200 with an HTML
+error page, which would otherwise be kept as the letter forever.
 
 The client is polite: at most `rate` requests a second, a User-Agent with a
 contact address, and on a 5xx/429 answer, a timeout or a connection error a
@@ -16,7 +18,9 @@ Retry-After, when longer).
 """
 from __future__ import annotations
 
+import codecs
 import http.client
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from typing import Callable
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import Request, urlopen
+from xml.parsers import expat
 
 from .atomic import write_atomic
 from .sru import (Record, Selection, SruError, build_query, diagnostic_message,
@@ -34,6 +39,11 @@ from .sru import (Record, Selection, SruError, build_query, diagnostic_message,
 
 MAX_WAIT = 600.0   # seconds; a longer Retry-After is cut to this
 Progress = Callable[[int, int], None]   # (done, total)
+BodyCheck = Callable[[bytes], "str | None"]   # why a body is unusable, or None
+
+# The first element name, past an XML declaration, comments and a DOCTYPE.
+_FIRST_ELEMENT = re.compile(rb"(?:\s|<\?.*?\?>|<!--.*?-->)*<(?:!DOCTYPE\s+)?([A-Za-z_][\w:.-]*)",
+                            re.S | re.I)
 
 
 class FetchError(Exception):
@@ -93,7 +103,9 @@ class HttpClient:
         self._sleep, self._clock = sleep, clock
         self._next_turn = 0.0
 
-    def get(self, url: str) -> bytes:
+    def get(self, url: str, check: BodyCheck | None = None) -> bytes:
+        """The body of a 200 answer; ``check`` names a problem with a body,
+        which is then retried like a server error."""
         if urlparse(url).scheme not in ("http", "https"):
             raise FetchError(f"ongeldig adres {url!r}")
         request = Request(url, headers={"User-Agent": self.settings.user_agent})
@@ -102,7 +114,12 @@ class HttpClient:
             self._wait_turn()
             try:
                 with urlopen(request, timeout=self.settings.timeout) as response:
-                    return response.read()
+                    body = response.read()
+                problem, retry_after = (check(body) if check else None), None
+                if problem is None:
+                    return body
+                if attempt >= self.settings.retries:
+                    raise FetchError(f"{problem} bij {url} (na {attempt + 1} pogingen)", body)
             except HTTPError as exc:
                 body, retry_after = _drain(exc), _retry_after(exc.headers.get("Retry-After"))
                 problem = f"HTTP-fout {exc.code} ({exc.reason})"
@@ -174,7 +191,7 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
 def _search(client: HttpClient, settings: FetchSettings, query: str, start: int):
     url = search_url(settings.base_url, query, start, settings.page_size)
     try:
-        data = client.get(url)
+        data = client.get(url, check=_not_markup)
     except FetchError as exc:
         # An error page may still carry an SRU diagnostic, which says more.
         diagnostic = diagnostic_message(exc.body)
@@ -195,10 +212,7 @@ def _save_record(client: HttpClient, record: Record, out_dir: Path, report: Fetc
     try:
         for url, path in targets:
             if url and not is_complete(path):
-                data = client.get(url)
-                if not data.strip():
-                    raise FetchError(f"leeg antwoord van {url}")
-                write_atomic(path, data)
+                write_atomic(path, client.get(url, check=xml_problem))
                 downloaded = True
     except FetchError as exc:
         report.failed.append((record.identifier, str(exc)))
@@ -210,10 +224,65 @@ def _save_record(client: HttpClient, record: Record, out_dir: Path, report: Fetc
 
 
 def is_complete(path: Path) -> bool:
+    """A saved file that looks like a whole XML document. Only its ends are
+    read, so a resumed run stays cheap; a file saved before bodies were
+    checked (an HTML error page) is fetched again."""
     try:
-        return path.stat().st_size > 0
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+            handle.seek(max(0, path.stat().st_size - 64))
+            tail = handle.read()
     except OSError:
         return False
+    return _first_element(head) not in (None, "html") and tail.rstrip().endswith(b">")
+
+
+def xml_problem(data: bytes) -> str | None:
+    """Why a downloaded body is not an XML document (Dutch), or None."""
+    problem = _not_markup(data)
+    if problem:
+        return problem
+    parser = expat.ParserCreate()
+    root: list[str] = []
+    parser.StartElementHandler = lambda name, attrs: root or root.append(name)
+
+    def refuse_entities(*args):
+        raise _EntityDeclaration
+
+    # Entity declarations are what XML bombs are made of; KOOP's XML has none.
+    parser.EntityDeclHandler = refuse_entities
+    try:
+        parser.Parse(data, True)
+    except _EntityDeclaration:
+        return "XML met entiteitdeclaraties (DOCTYPE), niet opgeslagen"
+    except expat.ExpatError as exc:
+        return f"geen geldige of geen volledige XML (regel {exc.lineno}, kolom {exc.offset})"
+    if root and root[0].rsplit(":", 1)[-1].lower() == "html":
+        return "een HTML-pagina in plaats van XML"
+    return None
+
+
+class _EntityDeclaration(Exception):
+    pass
+
+
+def _not_markup(data: bytes) -> str | None:
+    """A quick look at the start: empty, HTML, or not markup at all."""
+    if not data.strip():
+        return "leeg antwoord"
+    name = _first_element(data[:4096])
+    if name is None:
+        return "geen XML"
+    if name == "html":
+        return "een HTML-pagina in plaats van XML"
+    return None
+
+
+def _first_element(head: bytes) -> str | None:
+    match = _FIRST_ELEMENT.match(head.removeprefix(codecs.BOM_UTF8))
+    if match is None:
+        return None
+    return match.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].lower()
 
 
 def _drain(exc: HTTPError) -> bytes:

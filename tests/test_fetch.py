@@ -304,3 +304,73 @@ def test_real_samples_parse(corpus):
     import xml.etree.ElementTree as ET
     bare = parse_record(ET.fromstring((corpus / "koop-samples/wetsuite/searchrec.xml").read_bytes()))
     assert bare.identifier == "gmb-2023-174296" and bare.xml_url.endswith("gmb-2023-174296.xml")
+
+
+ERROR_PAGE = (b"<!DOCTYPE html>\n<html lang=\"nl\"><head><title>Storing</title></head>"
+              b"<body><p>Deze dienst is tijdelijk niet beschikbaar.</p></body></html>\n")
+LETTER_XML = "/frbr/officielepublicaties/kst/32545/kst-32545-143/1/xml/kst-32545-143.xml"
+
+
+def test_html_page_served_with_200_is_retried_not_saved(koop, tmp_path):
+    two_pages(koop)
+    write_config(tmp_path, koop)
+    koop.faults[LETTER_XML] = [Reply(200, ERROR_PAGE)]
+    result = run("fetch", "--dossier", "32545")
+    assert result.exit_code == 0, result.output
+    assert "4 opgehaald" in result.output and "0 mislukt" in result.output
+    stored = tmp_path / "opgehaald" / "kst-32545-143" / "xml" / "kst-32545-143.xml"
+    assert stored.read_bytes() == (koop.corpus / "koop-samples" / "repository"
+                                   / LETTER_XML.lstrip("/")).read_bytes()
+
+
+@pytest.mark.parametrize("body, reason", [
+    (ERROR_PAGE, "een HTML-pagina in plaats van XML"),
+    (b"Service Unavailable", "geen XML"),
+    (b'<?xml version="1.0"?>\n<officiele-publicatie><metadata>',
+     "geen geldige of geen volledige XML (regel 2, kolom 32)"),
+])
+def test_body_that_stays_no_xml_fails_the_letter_and_is_never_written(koop, tmp_path, body,
+                                                                      reason):
+    two_pages(koop)
+    write_config(tmp_path, koop)   # retries = 2: three tries
+    koop.faults[LETTER_XML] = [Reply(200, body)] * 3
+    result = run("fetch", "--dossier", "32545")
+    assert result.exit_code == 1
+    assert f"mislukt: kst-32545-143: {reason} bij " in result.output
+    assert "(na 3 pogingen)" in result.output and "1 mislukt" in result.output
+    assert not (tmp_path / "opgehaald" / "kst-32545-143" / "xml").exists()
+    # Three tries for kst-32545-143; then kst-32545-144, whose record in the
+    # sample points at the same file (and gets the good answer).
+    assert [path for path, _, _ in koop.requests].count(LETTER_XML) == 4
+
+    result = run("fetch", "--dossier", "32545")   # the service is well again
+    assert result.exit_code == 0, result.output
+    assert "1 opgehaald, 3 al aanwezig" in result.output
+
+
+def test_saved_error_page_is_not_taken_for_a_letter_on_resume(koop, tmp_path):
+    """A file an older version saved from an HTML error page is fetched again."""
+    two_pages(koop)
+    write_config(tmp_path, koop)
+    assert run("fetch", "--dossier", "32545").exit_code == 0
+    stored = tmp_path / "opgehaald" / "kst-32545-143" / "xml" / "kst-32545-143.xml"
+    good = stored.read_bytes()
+    stored.write_bytes(ERROR_PAGE)
+    koop.requests.clear()
+    result = run("fetch", "--dossier", "32545")
+    assert result.exit_code == 0, result.output
+    assert "1 opgehaald, 3 al aanwezig" in result.output
+    assert stored.read_bytes() == good
+    assert [path for path, _, _ in koop.requests if path != "/sru"] == [LETTER_XML]
+
+
+def test_search_page_in_html_is_retried_then_stops_resumably(koop, tmp_path):
+    two_pages(koop)
+    write_config(tmp_path, koop)
+    koop.faults["/sru"] = [Reply(200, ERROR_PAGE)]
+    assert run("fetch", "--dossier", "32545").exit_code == 0   # the second try is good
+    koop.faults["/sru"] = [Reply(200, ERROR_PAGE)] * 3
+    result = run("fetch", "--dossier", "32545")
+    assert result.exit_code == 1
+    assert "Zoekdienst niet bereikbaar: een HTML-pagina in plaats van XML" in result.output
+    assert "Opnieuw starten gaat verder waar het bleef" in result.output
