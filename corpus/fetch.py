@@ -38,6 +38,11 @@ from .sru import (Record, Selection, SruError, build_query, diagnostic_message,
                   parse_response, search_url)
 
 MAX_WAIT = 600.0   # seconds; a longer Retry-After is cut to this
+# Records that fail one after another before the run stops. Each one has had
+# all its retries (with the defaults up to about 165 s when requests time
+# out), so a run that lost the network after the search page would otherwise
+# grind through every record; five in a row is no longer bad luck.
+GIVE_UP_AFTER = 5
 Progress = Callable[[int, int], None]   # (done, total)
 BodyCheck = Callable[[bytes], "str | None"]   # why a body is unusable, or None
 
@@ -159,7 +164,7 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
     out_dir = Path(out_dir)
     client = client or HttpClient(settings)
     progress = progress or (lambda done, total: None)
-    report, seen = FetchReport(), set()
+    report, seen, failed_in_a_row = FetchReport(), set(), 0
     query, start = build_query(selection), 1
     while limit is None or len(seen) < limit:
         try:
@@ -179,9 +184,19 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
             if record.identifier in seen or (limit is not None and len(seen) >= limit):
                 continue
             seen.add(record.identifier)
-            _save_record(client, record, out_dir, report)
+            saved = _save_record(client, record, out_dir, report)
             progress(len(seen), max(expected, len(seen)))
-        if not page.records or not page.next_position or page.next_position <= start:
+            if saved is not None:
+                failed_in_a_row = 0 if saved else failed_in_a_row + 1
+            if failed_in_a_row >= GIVE_UP_AFTER:
+                report.error = (
+                    f"{failed_in_a_row} stukken na elkaar konden niet worden opgehaald "
+                    f"(laatste reden: {report.failed[-1][1]}). Wat al was opgehaald "
+                    f"({len(report.fetched) + len(report.skipped)} stukken) staat in {out_dir} "
+                    "en gaat niet verloren.")
+                report.resumable = True
+                break
+        if report.error or not page.records or not page.next_position or page.next_position <= start:
             break
         start = page.next_position
     report.seconds = time.monotonic() - started
@@ -201,10 +216,13 @@ def _search(client: HttpClient, settings: FetchSettings, query: str, start: int)
     return parse_response(data)
 
 
-def _save_record(client: HttpClient, record: Record, out_dir: Path, report: FetchReport):
+def _save_record(client: HttpClient, record: Record, out_dir: Path,
+                 report: FetchReport) -> bool | None:
+    """True when the record is on disk, False when it failed, None when it has
+    nothing to download."""
     if not record.xml_url:
         report.without_xml.append(record.identifier)
-        return
+        return None
     folder = out_dir / record.identifier
     targets = [(record.metadata_url, folder / "metadata" / "metadata.xml"),
                (record.xml_url, folder / "xml" / f"{record.identifier}.xml")]
@@ -216,11 +234,12 @@ def _save_record(client: HttpClient, record: Record, out_dir: Path, report: Fetc
                 downloaded = True
     except FetchError as exc:
         report.failed.append((record.identifier, str(exc)))
-        return
+        return False
     except OSError as exc:
         report.failed.append((record.identifier, f"kan niet schrijven ({exc.strerror or exc})"))
-        return
+        return False
     (report.fetched if downloaded else report.skipped).append(record.identifier)
+    return True
 
 
 def is_complete(path: Path) -> bool:

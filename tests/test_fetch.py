@@ -374,3 +374,62 @@ def test_search_page_in_html_is_retried_then_stops_resumably(koop, tmp_path):
     assert result.exit_code == 1
     assert "Zoekdienst niet bereikbaar: een HTML-pagina in plaats van XML" in result.output
     assert "Opnieuw starten gaat verder waar het bleef" in result.output
+
+
+def many_letters(koop: FakeKoop, count: int) -> list[str]:
+    """One search page of ``count`` letters made from the OWMS sample record,
+    each with its own metadata and XML address on this server."""
+    text = sample(koop.corpus, "owms/sru_record_kst.xml").replace(REAL_PREFIX, koop.base)
+    record = re.search(r"\s*<sru:record>.*</sru:record>", text, flags=re.S).group(0)
+    ids = [f"kst-35842-{n}" for n in range(1, count + 1)]
+    records = "".join(record.replace("kst-35842-4", letter_id) for letter_id in ids)
+    text = text.replace(record, records)
+    text = text.replace("<sru:numberOfRecords>1<", f"<sru:numberOfRecords>{count}<")
+    koop.pages = {1: text.encode()}
+    return ids
+
+
+def test_dead_network_after_the_search_stops_after_a_few_letters(koop, tmp_path):
+    from corpus import fetch as fetch_module
+
+    ids = many_letters(koop, 12)
+    write_config(tmp_path, koop)
+    name, _ = corpus_letter(koop.corpus)
+    good = (koop.corpus / "kst-xml" / name).read_bytes()
+    for letter_id in ids[:2]:   # the first two arrive; then the network is gone
+        folder = f"/frbr/officielepublicaties/kst/35842/{letter_id}/1/"
+        koop.faults[folder + "metadata/metadata.xml"] = [Reply(200, good)]
+        koop.faults[folder + f"xml/{letter_id}.xml"] = [Reply(200, good)]
+    for letter_id in ids[2:]:
+        folder = f"/frbr/officielepublicaties/kst/35842/{letter_id}/1/"
+        koop.faults[folder + "metadata/metadata.xml"] = [Reply(503, b"weg")] * 3
+    result = run("fetch", "--dossier", "35842", "--type", "alle")
+    assert result.exit_code == 1
+    assert "2 opgehaald" in result.output and f"{fetch_module.GIVE_UP_AFTER} mislukt" \
+        in result.output
+    assert (f"Ophalen gestopt: {fetch_module.GIVE_UP_AFTER} stukken na elkaar konden niet "
+            "worden opgehaald (laatste reden: HTTP-fout 503") in result.output
+    assert "Wat al was opgehaald (2 stukken) staat in" in result.output
+    assert "gaat niet verloren. Opnieuw starten gaat verder waar het bleef." in result.output
+    tried = {path.split("/")[5] for path, _, _ in koop.requests if path.startswith("/frbr/")}
+    assert tried == set(ids[:2 + fetch_module.GIVE_UP_AFTER])   # the rest was not tried
+    out = tmp_path / "opgehaald"
+    assert sorted(p.name for p in out.iterdir()) == sorted(ids[:2])
+
+
+def test_a_success_between_failures_starts_the_count_again(koop, tmp_path, monkeypatch):
+    from corpus import fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module, "GIVE_UP_AFTER", 3)
+    ids = many_letters(koop, 8)
+    write_config(tmp_path, koop)
+    name, _ = corpus_letter(koop.corpus)
+    good = (koop.corpus / "kst-xml" / name).read_bytes()
+    for letter_id in ids[2::3]:   # every third letter can be fetched
+        folder = f"/frbr/officielepublicaties/kst/35842/{letter_id}/1/"
+        koop.faults[folder + "metadata/metadata.xml"] = [Reply(200, good)]
+        koop.faults[folder + f"xml/{letter_id}.xml"] = [Reply(200, good)]
+    result = run("fetch", "--dossier", "35842", "--type", "alle")
+    assert result.exit_code == 1
+    assert "2 opgehaald, 0 al aanwezig, 0 zonder XML, 6 mislukt" in result.output
+    assert "Ophalen gestopt" not in result.output
