@@ -8,9 +8,13 @@ counts over all matches, never over a truncated page.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
+
+# Letters read per dossier to find its title (see DossierTitles).
+TITLE_SAMPLE = 100
 
 
 class FacetTable:
@@ -38,6 +42,51 @@ class FacetTable:
             keep = None if name in unlimited else limit
             out[name] = dict(ordered[:keep] if keep else ordered)
         return out
+
+
+class DossierTitles:
+    """Each dossier number's title as most of its letters give it.
+
+    The title is stored per letter, inside its record, and OCR letters may
+    misspell or lack it. Reading every record of a large index takes seconds,
+    so a dossier's title is read the first time it is asked for, from at
+    most TITLE_SAMPLE of its letters spread over the dossier, and kept as
+    long as this version of the index is open.
+    """
+
+    def __init__(self, searcher, table: FacetTable):
+        self._searcher = searcher
+        self._table = table
+        self._letters: dict[str, list[int]] | None = None
+        self._titles: dict[str, str | None] = {}
+
+    def titles(self, dossiers) -> dict[str, str]:
+        """Dossier number -> title, for those of ``dossiers`` that have one."""
+        found = {}
+        for dossier in dossiers:
+            if dossier not in self._titles:
+                self._titles[dossier] = self._most_common(dossier)
+            if self._titles[dossier]:
+                found[dossier] = self._titles[dossier]
+        return found
+
+    def _most_common(self, dossier: str) -> str | None:
+        if dossier == UNKNOWN:
+            return None
+        if self._letters is None:
+            # Live letters only: a deleted letter's row stays in the table.
+            column, self._letters = self._table.values["dossier"], {}
+            for docnum in self._searcher.reader().all_doc_ids():
+                self._letters.setdefault(column[docnum], []).append(docnum)
+        docnums = self._letters.get(dossier, [])
+        counts: Counter = Counter()
+        for docnum in docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1]:
+            record = json.loads(self._searcher.stored_fields(docnum)["record"])
+            title = " ".join((record.get("dossier_title") or "").split())
+            if title:
+                counts[title] += 1
+        # Ties go to the alphabetically first title, the same on every run.
+        return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
 
 
 def _split(value) -> list[str]:

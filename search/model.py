@@ -64,6 +64,9 @@ class SearchResponse:
     suggestion: str | None = None
     # "Ook gezocht op ...": synonyms and abbreviations the query was widened with.
     expansions: list[str] = field(default_factory=list)
+    # Readable names beside facet values, per facet: {"dossier": {"33694":
+    # "Internationale Veiligheidsstrategie"}}; a value without one is left out.
+    facet_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

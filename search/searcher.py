@@ -22,7 +22,7 @@ from index import store
 from index.schema import FACET_FIELDS, letter_from_stored
 
 from . import page_cache, snippets
-from .facets import FacetTable
+from .facets import DossierTitles, FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
@@ -97,6 +97,10 @@ class _Version:
     def speller(self) -> Speller:
         from index.vocabulary import Vocabulary
         return Speller(Vocabulary.load(self.index_dir).counts)
+
+    @functools.cached_property
+    def dossier_titles(self) -> DossierTitles:
+        return DossierTitles(self.searcher, self.table)
 
     def close(self) -> None:
         self.searcher.close()
@@ -229,7 +233,8 @@ class Searcher:
             hits=hits, facets=facets, sort=request.sort,
             filters={k: list(v) for k, v in request.filters.items() if v},
             suggestion=self._suggest(version, request, parsed, len(docnums)),
-            expansions=parsed.expansions)
+            expansions=parsed.expansions,
+            facet_labels=_facet_labels(version, facets, request.filters))
 
     @_serialized
     def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
@@ -425,6 +430,13 @@ def _filters(parsed, request: SearchRequest, schema) -> Q.Query | None:
     if negated:
         restrict = Q.AndNot(restrict or Q.Every(), Q.Or(negated))
     return restrict
+
+
+def _facet_labels(version: _Version, facets, filters) -> dict[str, dict[str, str]]:
+    """Readable names beside facet values: the dossiers' titles, for the
+    dossiers counted and those filtered on."""
+    wanted = [*(facets.get("dossier") or {}), *filters.get("dossier", ())]
+    return {"dossier": version.dossier_titles.titles(wanted)}
 
 
 def _hit(version: _Version, docnum: int, score, terms) -> Hit:

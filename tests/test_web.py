@@ -293,6 +293,52 @@ def test_an_index_that_cannot_be_reopened_is_a_clear_503(tmp_path):
     assert client.get("/api/search?q=wapens").get_json()["total"] == found
 
 
+# --- dossier titles beside dossier numbers ------------------------------------
+
+EUROPESE_RAAD = "21501-20"
+
+
+def test_dossier_facet_shows_the_dossier_title(client):
+    data = client.get("/api/search?q=autonome+wapens").get_json()
+    assert "33694" in data["facets"]["dossier"]
+    assert data["facet_labels"]["dossier"]["33694"] == "Internationale Veiligheidsstrategie"
+    # Labels only for values shown, and none for letters without a dossier.
+    assert set(data["facet_labels"]["dossier"]) <= set(data["facets"]["dossier"])
+    assert "onbekend" not in data["facet_labels"]["dossier"]
+
+    html = page(client, "/?q=autonome+wapens")
+    facet = next(text for href, _, text in Links(html).links
+                 if href and ("dossier", "33694") in args_of(href))
+    assert facet.startswith("33694 Internationale Veiligheidsstrategie")
+
+
+def test_active_dossier_filter_chip_names_the_dossier(client):
+    html = page(client, f"/?q=raad&dossier={EUROPESE_RAAD}")
+    chip = next(text for href, attributes, text in Links(html).links
+                if attributes.get("class") == "chip")
+    assert chip.startswith(f"Dossier: {EUROPESE_RAAD} Europese Raad")
+    data = client.get(f"/api/facets?q=raad&dossier={EUROPESE_RAAD}").get_json()
+    assert data["facet_labels"] == {"dossier": {EUROPESE_RAAD: "Europese Raad"}}
+
+
+def test_the_title_most_letters_give_wins(tmp_path):
+    """One letter of a dossier with another dossier title (a sidecar, as an
+    OCR letter might misread it) does not rename the dossier."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    names = ("22cc8a3e-d30b-419b-8dcf-978c5fa739e3", "22d7f15b-a00a-4e11-9e0b-a77e91712e12",
+             "2455c1c6-753b-4bc7-afe7-9afe3a508f34")
+    for name in names:
+        shutil.copy(corpus_dir() / "kst-xml" / f"{name}.xml", folder)
+    (folder / f"{names[0]}.json").write_text(json.dumps({"dossier_title": "Wapenexportbelijd"}))
+    build_index([folder], tmp_path / "ix", procs=1)
+    client = create_app({"KAMERZOEK_INDEX": str(tmp_path / "ix"),
+                         "CORS_ORIGINS": []}).test_client()
+    data = client.get("/api/search").get_json()
+    assert data["facets"]["dossier"] == {"22054": 3}
+    assert data["facet_labels"] == {"dossier": {"22054": "Wapenexportbeleid"}}
+
+
 # --- the letter page -------------------------------------------------------------
 
 def test_letter_page_marks_the_query_and_links_to_the_first_match(client):
@@ -342,7 +388,7 @@ def test_fixed_routes_are_not_taken_for_letters(client):
 def test_api_search_has_the_shared_json_shape(client):
     data = client.get("/api/search?q=autonome+wapens&per_page=5").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                          "suggestion", "expansions"]
+                          "suggestion", "expansions", "facet_labels"]
     assert "kst-33694-45" in [hit["id"] for hit in data["hits"]]
     assert any("<mark>" in s for hit in data["hits"] for s in hit["snippets"])
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}

@@ -1,7 +1,9 @@
 """The JSON API: the same searches as the pages, as data.
 
-`/api/search` answers exactly `SearchResponse.to_dict()`, the shape of
-`kamerzoek search --json`; errors answer `{"error": {...}}` (see errors.py).
+`/api/search` answers `SearchResponse.to_dict()`, the shape of `kamerzoek
+search --json`, plus `facet_labels` (the dossiers' titles, for the facet
+lists a page built on the API shows); errors answer `{"error": {...}}` (see
+errors.py).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search():
     response = get_searcher().search(search_request(request.args))
-    return jsonify(response.to_dict())
+    return jsonify({**response.to_dict(), "facet_labels": response.facet_labels})
 
 
 @bp.get("/facets")
@@ -26,7 +28,8 @@ def facets():
     response = get_searcher().search(
         search_request(request.args, page=1, per_page=1, snippets=False))
     return jsonify(query=response.query, total=response.total,
-                   filters=response.filters, facets=response.facets)
+                   filters=response.filters, facets=response.facets,
+                   facet_labels=response.facet_labels)
 
 
 @bp.get("/letters/<letter_id>")

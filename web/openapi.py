@@ -13,6 +13,14 @@ _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"},
            "description": "Waarde -> aantal documenten, meeste eerst (hoogstens 30 "
                           "waarden); 'onbekend' telt documenten zonder waarde."}
 _FACETS = {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Counts"}}
+_FACET_LABELS = {
+    "type": "object",
+    "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+    "description": "Leesbare naam bij facetwaarden, per facet. Nu de titel van elk dossier "
+                   "in 'facets' en in de filters: de titel die de meeste brieven van het "
+                   "dossier geven. Waarden zonder naam ontbreken.",
+    "examples": [{"dossier": {"33694": "Internationale Veiligheidsstrategie"}}],
+}
 
 
 def _object(properties: dict, description: str = "") -> dict:
@@ -55,11 +63,12 @@ SCHEMAS = {
                        "description": "Voorgestelde verbeterde zoekvraag (\"Bedoelde u ...?\")."},
         "expansions": {**_STRINGS,
                        "description": "Synoniemen en afkortingen waarop ook is gezocht."},
+        "facet_labels": _FACET_LABELS,
     }),
     "FacetsResponse": _object({
         "query": {"type": "string"}, "total": {"type": "integer"},
         "filters": {"type": "object", "additionalProperties": _STRINGS},
-        "facets": _FACETS,
+        "facets": _FACETS, "facet_labels": _FACET_LABELS,
     }),
     "Letter": _object({
         "id": {"type": "string"}, "source": {"type": "string"}, "body": {"type": "string"},

@@ -43,7 +43,8 @@ def search_page():
     return render_template(
         "search.html", query=query, response=response, search=search,
         hits=[(hit, _topics_inferred(hit)) for hit in response.hits],
-        facets=present.facets(response, args), chips=present.chips(args),
+        facets=present.facets(response, args),
+        chips=present.chips(args, response.facet_labels),
         chart=year_chart(response.facets.get("year", {}), args),
         sort_links=present.sort_links(args, search.sort),
         pages=present.pagination(response, args),

@@ -25,6 +25,7 @@ class FacetValue:
     count: int
     href: str
     active: bool
+    label: str | None = None  # shown beside the value: a dossier's title
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Chip:
     label: str
     value: str
     href: str
+    value_label: str | None = None
 
 
 @dataclass
@@ -54,20 +56,23 @@ def facets(response: SearchResponse, args) -> list[Facet]:
     result = []
     for name in FILTER_ARGS:
         counts = response.facets.get(name) or {}
+        labels = response.facet_labels.get(name) or {}
         active = set(args.getlist(name))
         items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True) \
             if name == "year" else list(counts.items())
         # "onbekend" is rarely what anyone filters on: last, not first.
         items.sort(key=lambda kv: kv[0] == UNKNOWN)
-        values = [FacetValue(v, c, "?" + toggle_filter(args, name, v), v in active)
-                  for v, c in items]
+        values = [FacetValue(v, c, "?" + toggle_filter(args, name, v), v in active,
+                             labels.get(v)) for v, c in items]
         if values:
             result.append(Facet(name, FACET_LABELS.get(name, name), values, FACETS_SHOWN))
     return result
 
 
-def chips(args) -> list[Chip]:
-    return [Chip(name, FACET_LABELS.get(name, name), value, "?" + toggle_filter(args, name, value))
+def chips(args, labels: dict[str, dict[str, str]]) -> list[Chip]:
+    """The active filters; `labels` are the response's facet_labels."""
+    return [Chip(name, FACET_LABELS.get(name, name), value, "?" + toggle_filter(args, name, value),
+                 (labels.get(name) or {}).get(value))
             for name in FILTER_ARGS for value in dict.fromkeys(args.getlist(name)) if value]
 
 
