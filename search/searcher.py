@@ -424,7 +424,12 @@ def _filters(parsed, request: SearchRequest, schema) -> Q.Query | None:
     for facet, values in request.filters.items():
         values = [v for v in values if v]
         if values:
-            options = [facet_value_filter(facet, v) for v in values]
+            try:
+                options = [facet_value_filter(facet, v) for v in values]
+            except QueryError as exc:
+                # A bad filter value (a reversed year range) is the filter's
+                # fault, not the query text's.
+                raise QueryError(str(exc), facet) from None
             clauses.append(Q.Or(options) if len(options) > 1 else options[0])
     restrict = Q.And(clauses) if clauses else None
     if negated:

@@ -187,7 +187,8 @@ def test_inferred_topics_are_marked(client):
 
 @pytest.mark.parametrize("query, parameter", [
     ("page=abc", "page"), ("page=0", "page"), ("per_page=101", "per_page"),
-    ("sort=upside", "sort"), ("year=twenty", "year"), ("q=wa*", "q"), ("q=jaar:abc", "q"),
+    ("sort=upside", "sort"), ("year=twenty", "year"), ("year=2019..2015", "year"),
+    ("q=wa*", "q"), ("q=jaar:abc", "q"), ("q=jaar:2019..2015", "q"),
     ("q=" + "x" * 1001, "q"),
 ])
 def test_bad_parameters_are_400_naming_the_parameter(client, query, parameter):
@@ -198,6 +199,29 @@ def test_bad_parameters_are_400_naming_the_parameter(client, query, parameter):
     html = page(client, "/?" + query, status=400)
     assert "Deze zoekvraag kunnen we niet verwerken" in html
     assert "Traceback" not in html
+
+
+def test_a_bad_filter_is_blamed_on_the_filter_not_the_search_box(client):
+    error = client.get("/api/search?q=drones&year=2019..2015").get_json()["error"]
+    assert error == {"parameter": "year",
+                     "message": "Jaarbereik '2019..2015' loopt achteruit; bedoelt u 2015..2019?"}
+    html = page(client, "/?q=drones&year=2019..2015&topic=Internationaal", status=400)
+    assert 'aria-invalid' not in html
+    assert "Filter Jaar: Jaarbereik" in html
+    without = next(href for href, _, text in Links(html).links
+                   if text == "Zoek zonder het filter jaar")
+    assert args_of(without) == [("q", "drones"), ("topic", "Internationaal")]
+    html = page(client, "/?q=jaar:2019..2015", status=400)
+    assert 'aria-invalid="true"' in html and "Filter Jaar" not in html
+
+
+def test_year_ranges_may_be_open_at_one_end(client):
+    years = client.get("/api/search?q=drones").get_json()["facets"]["year"]
+    since = sum(n for year, n in years.items() if year.isdigit() and int(year) >= 2024)
+    until = sum(n for year, n in years.items() if year.isdigit() and int(year) <= 2024)
+    assert since and until
+    assert client.get("/api/search?q=drones&year=2024..").get_json()["total"] == since
+    assert client.get("/api/search?q=drones&year=..2024").get_json()["total"] == until
 
 
 def test_bad_page_message_is_dutch(client):

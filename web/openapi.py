@@ -107,7 +107,7 @@ def _parameter(name, description, schema, *, where="query", required=False, mult
 
 
 _FILTER_DESCRIPTIONS = {
-    "year": "Jaar (2019), jaarbereik (2015..2020) of 'onbekend'.",
+    "year": "Jaar (2019), jaarbereik (2015..2020, 2015.. of ..2020) of 'onbekend'.",
     "dossier": "Dossiernummer, bijv. 33694 of 21501-02.",
     "topic": "Onderwerp zoals in de facetten, bijv. 'Internationaal'.",
     "doc_type": "Soort document zoals in de facetten, bijv. 'Motie'.",

@@ -12,7 +12,8 @@ from search.searcher import MAX_PAGE
 from . import present
 from .chart import year_chart
 from .letter_text import FIRST_MATCH_ID, render_body
-from .params import LETTER_ID_RE, error_parameter, query_string, search_request, without_filters
+from .params import (FILTER_ARGS, LETTER_ID_RE, error_parameter, query_string, search_request,
+                     without_filters)
 from .state import get_searcher
 
 bp = Blueprint("pages", __name__)
@@ -37,8 +38,14 @@ def search_page():
         search = search_request(args)
         response = get_searcher().search(search)
     except QueryError as exc:
+        parameter = error_parameter(exc)
+        # A bad filter value is not in the search box: name the filter, and
+        # offer the same search without it.
+        bad_filter = (FACET_LABELS.get(parameter, parameter),
+                      "?" + query_string(args, **{parameter: None, "page": None})) \
+            if parameter in FILTER_ARGS else None
         return render_template("search.html", query=query, error=str(exc),
-                               error_parameter=error_parameter(exc),
+                               error_parameter=parameter, bad_filter=bad_filter,
                                clear_href="?" + urlencode({"q": query}) if query else "/"), 400
     return render_template(
         "search.html", query=query, response=response, search=search,

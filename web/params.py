@@ -20,7 +20,8 @@ MAX_VALUES = 20
 MAX_VALUE_CHARS = 200
 # Letter ids come from the index; anything else is not worth a lookup.
 LETTER_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
-_YEAR_RE = re.compile(r"\d{4}|\d{4}?\s*\.\.\s*\d{4}?|onbekend")
+# A year, a range open at one end at most, or "onbekend".
+_YEAR_RE = re.compile(r"\d{4}|\d{4}\s*\.\.\s*(?:\d{4})?|\.\.\s*\d{4}|onbekend")
 
 
 def search_request(args, *, browse_sort: str = "date", **overrides) -> SearchRequest:
