@@ -154,6 +154,20 @@ def test_sort_links_and_pagination(client):
     assert all("page=" not in href for href in sorts.values())
 
 
+def test_a_page_past_the_end_says_so_and_links_the_last_page(client):
+    total = client.get("/api/search?q=drones").get_json()["total"]
+    last = -(-total // 10)
+    assert last > 1
+    html = page(client, f"/?q=drones&page={last + 2}")
+    assert f"Pagina {last + 2} bestaat niet" in html and f"Er zijn {last} pagina’s" in html
+    href = next(href for href, _, text in Links(html).links
+                if text == f"Naar de laatste pagina ({last})")
+    assert args_of(href) == [("q", "drones"), ("page", str(last))]
+    assert "hit__title" in page(client, href)
+    data = client.get(f"/api/search?q=drones&page={last + 2}").get_json()
+    assert data["hits"] == [] and data["total"] == total
+
+
 def test_empty_query_shows_recent_letters_newest_first(client):
     html = page(client, "/")
     assert "Recente documenten" in html

@@ -64,7 +64,10 @@ def search_page():
         feed_href="/feed.atom?" + query_string(args, sort=None, page=None, per_page=None),
         suggestion_href="?" + query_string(args, q=response.suggestion, page=None)
         if response.suggestion else None,
-        first=(response.page - 1) * response.per_page + 1)
+        first=(response.page - 1) * response.per_page + 1,
+        # A page number past the last page (an old link, a shrunk result).
+        last_page_href=present.page_href(args, response.pages)
+        if response.total and not response.hits else None)
 
 
 @bp.get("/help")
