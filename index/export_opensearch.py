@@ -7,18 +7,27 @@ The analyzer, filter by filter (ours: `index.analysis.dutch_analyzer`):
   tokens; UNICODE_CHARACTER_CLASS so `\\w` covers é, ë as in Python);
 * `lowercase`, then `asciifolding` (ours folds diacritics by Unicode
   decomposition; asciifolding also maps a few letters such as ß and ø);
-* search side only: `synonym_graph` with the groups of the synonyms file
-  (ours expands synonyms at query time too); it comes before the stop words,
-  so a multi-word synonym keeps its small words when the rules are parsed;
 * `stop` with exactly `DUTCH_STOPWORDS`;
-* `stemmer_override` from `stem_overrides.txt`. Ours maps ``word`` to ``base``
-  and then stems the base; an OpenSearch override ends stemming for its
-  token, so each rule maps the word *and* its base to the base
-  (``grote, groot => groot``): both forms yield one token, whichever version
-  of the Snowball stemmer runs after it;
+* the stem overrides of `stem_overrides.txt` as a `synonym` filter with one
+  ``word => base`` rule each. Ours rewrites the word to its base and then
+  stems the base. `stemmer_override` cannot do that: it marks its output as a
+  keyword, which the Snowball filter after it leaves alone. A `synonym` rule
+  with one word on each side replaces the token in place (same position, no
+  graph) without marking it, so Snowball stems the base as ours does. Rules
+  are not applied to each other's output: one step, as ours;
 * `snowball` Dutch. Lucene's Dutch Snowball is not byte-for-byte the Snowball
   3 stemmer we run (to a fixed point), so a few words stem differently; both
-  sides of OpenSearch use the same analyzer, so matching stays consistent.
+  sides of OpenSearch use the same analyzer, so matching stays consistent;
+* search side only, last: `synonym_graph` with the groups of the synonyms
+  file. Ours matches synonyms on stems, ignoring stop words; OpenSearch runs
+  the rules through the filters before the synonym filter, so placed last its
+  rules are stemmed like the query. Two things are done to the rules here
+  because OpenSearch cannot: when it parses them, an earlier synonym filter
+  (our stem overrides) is skipped, so the overrides are applied to the rule
+  words in advance; and a stop word inside a multi-word term would leave a
+  position gap that makes the term unparsable (dropped under `lenient`), so
+  stop words are taken out of the rules (matching ignores the gap a stop
+  word leaves in the query, as ours does).
 """
 from __future__ import annotations
 
@@ -30,7 +39,7 @@ from typing import Iterable
 
 from corpus.letter import Letter
 
-from .analysis import DUTCH_STOPWORDS, TOKEN_PATTERN, fold, load_overrides
+from .analysis import DUTCH_STOPWORDS, TOKEN_PATTERN, TOKEN_RE, fold, load_overrides
 
 DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.txt")
 DEFAULT_INDEX_NAME = "kamerzoek"
@@ -73,17 +82,32 @@ def read_synonyms(path: Path) -> list[list[str]]:
     return groups
 
 
-def override_rules(overrides: dict[str, str]) -> list[str]:
-    """`stemmer_override` rules: every word and its base map to the base."""
-    target: dict[str, str] = {}
-    for word, base in overrides.items():
-        target.setdefault(base, base)
-    for word, base in overrides.items():
-        target[word] = base
-    groups: dict[str, list[str]] = {}
-    for term, base in target.items():
-        groups.setdefault(base, []).append(term)
-    return [f"{', '.join(sorted(terms))} => {base}" for base, terms in sorted(groups.items())]
+def override_rules(overrides: dict[str, str],
+                   stopwords: Iterable[str] = DUTCH_STOPWORDS) -> list[str]:
+    """`synonym` rules ``word => base``. A word that is its own base changes
+    nothing, and a stop word never reaches the overrides in ours."""
+    stopwords = frozenset(stopwords)
+    return [f"{word} => {base}" for word, base in sorted(overrides.items())
+            if word != base and word not in stopwords]
+
+
+def synonym_rules(groups: list[list[str]], overrides: dict[str, str],
+                  stopwords: Iterable[str] = DUTCH_STOPWORDS) -> list[str]:
+    """`synonym_graph` rules: each term's words without stop words and with
+    the stem overrides applied, as OpenSearch cannot do either when it parses
+    rules (see the module's docstring)."""
+    stopwords = frozenset(stopwords)
+    rules = []
+    for group in groups:
+        terms = []
+        for term in group:
+            words = [overrides.get(w, w) for w in (m.group(0) for m in TOKEN_RE.finditer(term))
+                     if w not in stopwords]
+            if words and " ".join(words) not in terms:
+                terms.append(" ".join(words))
+        if len(terms) > 1:
+            rules.append(", ".join(terms))
+    return rules
 
 
 def index_definition(*, synonyms: list[list[str]] | None = None,
@@ -91,13 +115,15 @@ def index_definition(*, synonyms: list[list[str]] | None = None,
                      stopwords: Iterable[str] = DUTCH_STOPWORDS) -> dict:
     """Settings and mappings for `PUT /<index>`."""
     overrides = load_overrides() if overrides is None else overrides
+    stopwords = sorted(stopwords)
     filters = {
-        "kamerzoek_stop": {"type": "stop", "stopwords": sorted(stopwords)},
-        "kamerzoek_stem_override": {"type": "stemmer_override",
-                                    "rules": override_rules(overrides)},
+        "kamerzoek_stop": {"type": "stop", "stopwords": stopwords},
+        "kamerzoek_stem_override": {"type": "synonym",
+                                    "synonyms": override_rules(overrides, stopwords)},
         "kamerzoek_snowball": {"type": "snowball", "language": "Dutch"},
         "kamerzoek_synonyms": {"type": "synonym_graph", "lenient": True,
-                               "synonyms": [", ".join(g) for g in synonyms or []]},
+                               "synonyms": synonym_rules(synonyms or [], overrides,
+                                                         stopwords)},
     }
     head = ["lowercase", "asciifolding"]
     tail = ["kamerzoek_stop", "kamerzoek_stem_override", "kamerzoek_snowball"]
@@ -108,7 +134,7 @@ def index_definition(*, synonyms: list[list[str]] | None = None,
         "analyzer": {
             ANALYZER: {"type": "custom", "tokenizer": "kamerzoek_tokens", "filter": head + tail},
             SEARCH_ANALYZER: {"type": "custom", "tokenizer": "kamerzoek_tokens",
-                              "filter": head + ["kamerzoek_synonyms"] + tail},
+                              "filter": head + tail + ["kamerzoek_synonyms"]},
             PLAIN_ANALYZER: {"type": "custom", "tokenizer": "kamerzoek_tokens",
                              "filter": head + ["kamerzoek_stop"]},
         },

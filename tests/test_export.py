@@ -13,7 +13,8 @@ from cli import main
 from corpus.letter import Letter
 from index.analysis import DUTCH_STOPWORDS, TOKEN_PATTERN, load_overrides
 from index.export_opensearch import (DEFAULT_SYNONYMS, SEARCH_ANALYZER, ANALYZER,
-                                     index_definition, override_rules, read_synonyms)
+                                     index_definition, override_rules, read_synonyms,
+                                     synonym_rules)
 
 
 pytestmark = pytest.mark.usefixtures("clean_config_env")
@@ -104,27 +105,55 @@ def test_analyzer_carries_stopwords_overrides_and_synonyms(tmp_path):
                                              "synonyms": ["ai, kunstmatige intelligentie",
                                                           "financien, fin"]}
     assert filters["kamerzoek_snowball"] == {"type": "snowball", "language": "Dutch"}
-    rules = filters["kamerzoek_stem_override"]["rules"]
-    assert "technologie, technologieen => technologie" in rules
-    mapped = {term.strip(): rule.split("=>")[1].strip()
-              for rule in rules for term in rule.split("=>")[0].split(",")}
-    for word, base in load_overrides().items():
-        assert mapped[word] == base and mapped[base] == base
+    # A synonym filter, not stemmer_override: that one marks its output as a
+    # keyword, so the Snowball filter after it would not stem the base.
+    override = filters["kamerzoek_stem_override"]
+    assert override["type"] == "synonym"
+    assert "technologieen => technologie" in override["synonyms"]
+    mapped = dict(rule.split(" => ") for rule in override["synonyms"])
+    assert mapped == {word: base for word, base in load_overrides().items() if word != base}
 
     index_chain = analysis["analyzer"][ANALYZER]["filter"]
     search_chain = analysis["analyzer"][SEARCH_ANALYZER]["filter"]
+    # Ours: fold, drop stop words, rewrite to the base, stem; synonyms are
+    # matched on the result, so OpenSearch gets them last, where their rules
+    # are analysed by everything before them.
     assert index_chain == ["lowercase", "asciifolding", "kamerzoek_stop",
                            "kamerzoek_stem_override", "kamerzoek_snowball"]
-    assert search_chain == index_chain[:2] + ["kamerzoek_synonyms"] + index_chain[2:]
+    assert search_chain == index_chain + ["kamerzoek_synonyms"]
     assert analysis["tokenizer"]["kamerzoek_tokens"]["pattern"] == TOKEN_PATTERN
 
 
+def test_synonym_rules_are_written_as_opensearch_can_parse_them():
+    """OpenSearch skips an earlier synonym filter (our overrides) when it
+    parses synonym rules, and a stop word inside a term leaves a position gap
+    it cannot parse: both are taken care of in the rules."""
+    groups = [["ministerie van defensie", "defensie"], ["laws", "autonome wapensystemen"],
+              ["de", "het"], ["i&w", "ienw", "infrastructuur en waterstaat"]]
+    rules = synonym_rules(groups, {"autonome": "autonoom"})
+    assert rules == ["ministerie defensie, defensie", "laws, autonoom wapensystemen",
+                     "i w, ienw, infrastructuur waterstaat"]
+    words = {w for rule in rules for term in rule.split(", ") for w in term.split()}
+    assert not words & DUTCH_STOPWORDS
+
+
+def test_rewritten_synonyms_mean_the_same_to_our_analyzer():
+    """Taking out stop words and applying the overrides changes no term of
+    the product's synonyms file as our own analysis sees it."""
+    from search.synonyms import normalise
+
+    groups = read_synonyms(DEFAULT_SYNONYMS)
+    rules = synonym_rules(groups, load_overrides())
+    assert len(rules) == len(groups)
+    for group, rule in zip(groups, rules):
+        assert {normalise(term) for term in group} == {normalise(t) for t in rule.split(", ")}
+
+
 def test_override_rules_give_each_term_one_target():
-    rules = override_rules({"grote": "groot", "groot": "grootte", "open": "open"})
-    # One step, as ours: grote -> groot, and groot (itself a word) -> grootte.
-    assert rules == ["grote => groot", "groot, grootte => grootte", "open => open"]
-    lhs = [term.strip() for rule in rules for term in rule.split("=>")[0].split(",")]
-    assert len(lhs) == len(set(lhs))
+    rules = override_rules({"grote": "groot", "groot": "grootte", "open": "open", "en": "of"})
+    # One step, as ours: grote -> groot, and groot (itself a word) -> grootte;
+    # a word that is its own base or a stop word changes nothing.
+    assert rules == ["groot => grootte", "grote => groot"]
 
 
 def test_product_synonyms_file_is_used_by_default(small_index, tmp_path):
@@ -135,7 +164,7 @@ def test_product_synonyms_file_is_used_by_default(small_index, tmp_path):
                               "--out", str(out)], catch_exceptions=False)
     definition = json.loads((out / "index.json").read_text(encoding="utf-8"))
     rules = definition["settings"]["analysis"]["filter"]["kamerzoek_synonyms"]["synonyms"]
-    assert rules == [", ".join(group) for group in read_synonyms(DEFAULT_SYNONYMS)] and rules
+    assert rules == synonym_rules(read_synonyms(DEFAULT_SYNONYMS), load_overrides()) and rules
 
 
 def test_synonyms_file_from_the_configuration(small_index, tmp_path):
