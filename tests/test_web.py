@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+import config
 from index.builder import build_index
 from web import create_app
 from web.state import get_searcher
@@ -608,6 +609,34 @@ def test_opensearch_description_has_absolute_urls_from_the_host(client):
     assert templates["text/html"] == HOST + "/?q={searchTerms}"
     assert templates["application/atom+xml"] == HOST + "/feed.atom?q={searchTerms}"
     assert templates["application/opensearchdescription+xml"] == HOST + "/opensearch.xml"
+
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kamerzoek.example",
+             "X-Forwarded-Prefix": "/zoek", "X-Forwarded-For": "192.0.2.7"}
+
+
+@pytest.mark.parametrize("url", ["/opensearch.xml", "/feed.atom?q=drones", "/embed-demo"])
+def test_behind_a_proxy_absolute_urls_use_the_forwarded_address(index_dir, monkeypatch, url):
+    monkeypatch.delenv("KAMERZOEK_PROXY_FIX", raising=False)
+    plain = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": []}).test_client()
+    body = plain.get(url, headers=FORWARDED).get_data(as_text=True)
+    # Off by default: the headers are anybody's to send.
+    assert "http://localhost/" in body and "kamerzoek.example" not in body
+
+    monkeypatch.setenv("KAMERZOEK_PROXY_FIX", "1")
+    proxied = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": []}).test_client()
+    body = proxied.get(url, headers=FORWARDED).get_data(as_text=True)
+    assert "https://kamerzoek.example/zoek/" in body and "localhost" not in body
+
+
+def test_proxy_fix_from_the_app_config_and_a_bad_value_named(index_dir, monkeypatch):
+    monkeypatch.delenv("KAMERZOEK_PROXY_FIX", raising=False)
+    app = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": [],
+                      "KAMERZOEK_PROXY_FIX": 1})
+    body = app.test_client().get("/opensearch.xml", headers=FORWARDED).get_data(as_text=True)
+    assert 'template="https://kamerzoek.example/zoek/?q={searchTerms}"' in body
+    with pytest.raises(config.ConfigError, match="KAMERZOEK_PROXY_FIX"):
+        create_app({"KAMERZOEK_INDEX": str(index_dir), "KAMERZOEK_PROXY_FIX": "ja"})
 
 
 @pytest.mark.parametrize("url", ["/", "/?q=drones", "/help", "/kst-33694-45", "/embed-demo",

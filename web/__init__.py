@@ -5,7 +5,10 @@ the WSGI entry point each get an app with their own configuration.
 """
 from __future__ import annotations
 
+import os
+
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as kamerzoek_config
 
@@ -22,6 +25,10 @@ SECURITY_HEADERS = {
 }
 # Read-only API: nothing beyond what a GET may carry.
 CORS_ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type"
+# How many reverse proxies in front of the app to believe the X-Forwarded-*
+# headers of (0: none). Off by default: without a proxy that overwrites
+# them, any client could set them.
+PROXY_FIX = "KAMERZOEK_PROXY_FIX"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,6 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     # Facet counts arrive ordered by count; sorting keys would scramble them.
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+
+    app.config.setdefault(PROXY_FIX, os.environ.get(PROXY_FIX, "0"))
+    hops = _proxy_hops(app.config[PROXY_FIX])
+    if hops:
+        # Absolute URLs (Atom feed, /opensearch.xml, /embed-demo) come from
+        # request.url_root: the address the visitor used, not gunicorn's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops, x_prefix=hops)
 
     state.init_app(app)
     errors.init_app(app)
@@ -70,6 +85,14 @@ def _configured(given: dict) -> dict:
     if "CORS_ORIGINS" in values:
         values["CORS_ORIGINS"] = _origins(" ".join(values["CORS_ORIGINS"]))
     return values
+
+
+def _proxy_hops(value) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise kamerzoek_config.ConfigError(
+            f"{PROXY_FIX} moet het aantal proxy's voor de app zijn (0 = geen), niet '{text}'.")
+    return int(text)
 
 
 def _add_headers(response):

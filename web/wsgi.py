@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn -w 2 web.wsgi:app` (index from $KAMERZOEK_INDEX).
+"""WSGI entry point: `gunicorn -w 2 web.wsgi:app` (index from $KAMERZOEK_INDEX;
+behind a reverse proxy also KAMERZOEK_PROXY_FIX=1, see README).
 
 Each worker process opens the on-disk index read-only and keeps one searcher.
 """
