@@ -96,6 +96,31 @@ def test_a_runaway_query_is_stopped_and_says_so(client, query):
             assert "afgebroken" in response.json["error"]["message"]
 
 
+def test_the_time_limit_stops_a_query_with_a_clear_400(index_dir, monkeypatch):
+    """With the budget cut to a millisecond, a query of sixty common words
+    (hundreds of milliseconds of work) certainly runs into it: the API and
+    the page answer 400 with the Dutch message instead of hanging or
+    failing."""
+    import search.searcher
+
+    monkeypatch.setattr(search.searcher, "QUERY_SECONDS", 0.001)
+    # A fresh app: nothing answered from an earlier test's cache.
+    client = create_app({"KAMERZOEK_INDEX": str(index_dir), "CORS_ORIGINS": []}).test_client()
+    query = quote(" ".join(COMMON))
+    response = client.get("/api/search?q=" + query)
+    assert response.status_code == 400
+    assert response.json["error"] == {
+        "parameter": "q",
+        "message": "De zoekvraag kostte meer dan 0.001 seconden en is afgebroken. Maak haar "
+                   "specifieker, bijvoorbeeld met een filter."}
+    response = client.get("/?q=" + query)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Deze zoekvraag kunnen we niet verwerken" in html and "is afgebroken" in html
+    for url in ("/api/facets?q=" + query, "/feed.atom?q=" + query):
+        assert client.get(url).status_code == 400, url
+
+
 def test_a_huge_prefix_is_fast(client):
     # ver* expands to hundreds of index terms; it used to run into the 5 s limit.
     started = time.monotonic()
