@@ -330,11 +330,16 @@ def _fuzzy(phrase: str) -> str:
 
 _MINISTER = r"MI(?:N|IM|IIM|M)ISTER"
 _ORDINAL = r"(?:(?:TWEEDE|DERDE|VIERDE|VIJFDE|ZESDE|ZEVENDE|ACHTSTE|NEGENDE|TIENDE)\s+)?"
-_AMENDED = r"(?:(?:NADER\s+)?GEWIJZIGDE?\s+)?"
+# "TWEEDE NADER GEWIJZIGDE MOTIE"; KOOP's own XML has typed "GEWIJZIGE" and
+# "GEWIJZGIDE" too.
+_AMENDED = _ORDINAL + r"(?:(?:NADER\s+)?GEWIJZ(?:IGDE?|IGE|GIDE)\s+)?"
+# "MOTIE HET LID X", "MOTIE DE LEDEN X": headings that lost their "VAN".
+_MEMBERS_NEXT = r"\s+(?:HET|DE)\s+(?:LID|LEDEN)\b"
 # (pattern, doc_type); the first pattern that matches a heading line wins.
 _HEADINGS = [
-    (_AMENDED + r"(?:SUB)?" + _fuzzy("AMENDEMENT") + r"(?:EN)?(?=\s+VAN\b|\s+OP\b|\.?\s*$)", "Amendement"),
-    (_AMENDED + _fuzzy("MOTIE") + r"(?=\s+VAN\b|\.?\s*$)", "Motie"),
+    (_AMENDED + r"(?:SUB)?" + _fuzzy("AMENDEMENT") + r"(?:EN)?(?=\s+VAN\b|\s+OP\b|"
+     + _MEMBERS_NEXT + r"|\.?\s*$)", "Amendement"),
+    (_AMENDED + _fuzzy("MOTIE") + r"(?=\s+VAN\b|" + _MEMBERS_NEXT + r"|\.?\s*$)", "Motie"),
     (r"BRIEF\s+VA(?:N|IM|IIM)\s+[DO]EN?\s+(?:" + _fuzzy("MINISTER-PRESIDENT") + "|" + _MINISTER
      + r"S?|STAATSSECRETARIS(?:SEN)?)\b", "Brief regering"),
     (_fuzzy("BRIEF VAN DE") + r"\s+(?:VASTE\s+|ALGEMENE\s+|BIJZONDERE\s+)?COMMISSIE\b", "Brief commissie"),

@@ -25,8 +25,13 @@ _GOVERNMENT_RE = re.compile(
     r"(?:\s+(?P<prep>VAN|VOOR)\s+(?P<rest>.+))?$",
     re.IGNORECASE,
 )
+# Besides the usual forms, the slips seen in KOOP's own headings: "VAN HET
+# LIID", "VAN DE HET LID", "VAN HET LEDEN", "VAN LID", and "MOTIE DE LEDEN"
+# without "VAN".
 _MEMBERS_RE = re.compile(
-    r"\bVAN\s+(?P<who>HET\s+LID|DE\s+LEDEN|DEN\s+HEER|DE\s+HEER|DE\s+HEEREN|DE\s+HEREN|MEVROUW)\s+(?P<names>.+)$",
+    r"(?:\bVAN|^(?:\w+\s+){0,3}?(?:MOTIE|AMENDEMENT))\s+"
+    r"(?P<who>(?:(?:HET|DE)\s+){0,2}(?:LII?D|LEDEN)|DEN\s+HEER|DE\s+HEER|DE\s+HEEREN|DE\s+HEREN"
+    r"|MEVROUW)\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
 _SIGNATURE_RE = re.compile(
@@ -229,10 +234,12 @@ def _member_names(text: str) -> str | None:
     if not match:
         return None
     names = _NAMES_END_RE.split(match.group("names"))[0]
+    # "MARTENS – AMERICA" is the double name Martens-America.
+    names = re.sub(r"\s*[\u2013\u2014]\s*", "-", names)
     names = _name_case(names) if names.isupper() else _names_prefix(names)
     names = names.strip(" ,;:")
     words = names.split()
-    if not 1 <= len(words) <= 12 or not all(_NAME_WORD_RE.match(w) for w in words):
+    if not 1 <= len(words) <= 12 or not all(_is_name_word(w) for w in words):
         return None  # OCR garble or a heading that goes on about something else
     return names
 
@@ -242,10 +249,17 @@ def _member_names(text: str) -> str | None:
 _NAMES_END_RE = re.compile(
     r"\s+(?:TER|OP|OVER|TOT|INZAKE|BETREFFENDE|HOUDENDE|NAAR|GEDRUKT|STUK|WIJZIGING|N°)\b.*$"
 )
-_NAME_WORD_RE = re.compile(
-    r"^(?:(?:[^\W\d_]{1,2}\.)+,?|c\.s\.|en|[^\W\d_]{1,4}|[A-Z\u00c0-\u00de][a-z\u00df-\u00ff'\u2019]+"
-    r"(?:-[A-Za-z\u00c0-\u00ff][a-z\u00df-\u00ff'\u2019]+)*,?)$"
-)
+_NAME_WORD_RE = re.compile(r"^(?:(?:[^\W\d_]{1,2}\.)+,?|c\.s\.|en|[^\W\d_]{1,4})$")
+
+
+def _is_name_word(word: str) -> bool:
+    """Initials, a short word, or a capitalised name ("Kostić",
+    "Yeşilgöz-Zegerius", "Rikkers-Oosterkamp"); mixed-case OCR garble is not."""
+    if _NAME_WORD_RE.match(word):
+        return True
+    parts = [p.replace("'", "").replace("\u2019", "") for p in word.rstrip(",").split("-")]
+    return parts[0][:1].isupper() and all(
+        len(p) > 1 and p.isalpha() and p[1:].islower() for p in parts)
 
 
 def _names_prefix(names: str) -> str:
@@ -277,6 +291,36 @@ def _name_case(names: str) -> str:
             out.append("-".join(p[:1].upper() + p[1:].lower() for p in word.split("-")))
         start_of_name = word.endswith(",")
     return " ".join(out).replace("c. s.", "c.s.")
+
+
+def _who(words: str) -> str:
+    """"HET LIID", "DE HET LID", "LID" -> "het lid"; "HET LEDEN" -> "de leden"."""
+    words = words.lower().split()
+    if words[-1] in ("lid", "liid"):
+        return "het lid"
+    if words[-1] == "leden":
+        return "de leden"
+    return " ".join(words)
+
+
+def sender_from_heading(heading: str, doc_type: str | None) -> tuple[str | None, str | None]:
+    """(sender, ministry) as a document heading names them, for any format:
+    "MOTIE VAN DE LEDEN ELLIAN EN VELTMAN" -> ("Ellian en Veltman", None)."""
+    return _heading_sender((heading, doc_type, None))
+
+
+def signed_members(names: list[str]) -> str | None:
+    """The members who signed a motie, named the way its heading would:
+    "Kostić", "Boon en Wilders", "Kostić c.s." (three or more); None unless
+    every line reads as a name."""
+    names = [re.sub(r",\s*(c\.s\.)$", r" \1", " ".join(name.split())).rstrip(",")
+             for name in names]
+    if not names or not all(1 <= len(n.split()) <= 5 and all(_is_name_word(w) for w in n.split())
+                            for n in names):
+        return None
+    if len(names) > 2:
+        return f"{names[0]} c.s."
+    return " en ".join(names)
 
 
 def _signature_sender(body: str) -> tuple[str | None, str | None]:
@@ -325,7 +369,7 @@ def _heading_title(heading, sender: str | None) -> str | None:
     if doc_type in ("Motie", "Amendement", "Brief Kamerlid") and sender:
         who = _MEMBERS_RE.search(text)
         if who:
-            return f"{phrase} van {' '.join(who.group('who').lower().split())} {sender}"
+            return f"{phrase} van {_who(who.group('who'))} {sender}"
     return phrase
 
 

@@ -1,5 +1,6 @@
 """KOOP XML and HTML readers, checked against the documents' own metadata."""
 import re
+import unicodedata
 
 import pytest
 
@@ -143,3 +144,79 @@ def test_truncated_real_letter_says_incomplete(corpus):
         parse_xml_letter(data[: len(data) // 2], source="half.xml", fallback_id="x")
     assert re.fullmatch(r"ongeldige XML: onvolledig bestand( of onafgesloten tag)? "
                         r"\(regel \d+, kolom \d+\)", caught.value.reason)
+
+
+def _fold(text):
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c)).lower()
+
+
+def _official_surnames(indiener):
+    """"D.J.H. (Diederik) van Dijk; R. de Roon" -> ["diederik van dijk", "de roon"]."""
+    return [_fold(re.sub(r"[()]", "", re.sub(r"^(?:[^\W\d_]{1,3}\.\s*)+", "", one.strip())))
+            for one in indiener.split(";")]
+
+
+def _agrees(sender, indiener):
+    """Every name the document gives is one of KOOP's indieners (a name may
+    carry the first name KOOP puts in brackets), and there are as many, or
+    more than one behind "c.s."."""
+    others = sender.endswith(" c.s.")
+    names = [_fold(n) for n in re.split(r"\s+en\s+", sender.removesuffix(" c.s."))]
+    official = _official_surnames(indiener)
+    if not all(any(n == o or n.endswith(" " + o) or o.endswith(" " + n) for o in official)
+               for n in names):
+        return False
+    return len(official) > len(names) if others else len(official) == len(names)
+
+
+def test_sender_without_metadata_agrees_with_the_indiener(corpus):
+    """Drop the <metadata> block: the sender read from the document (its
+    signature, else its heading) names KOOP's indieners. What disagrees are
+    slips in the document itself ("Dobb" signed under "MOTIE VAN HET LID
+    DOBBE", one name in a heading of a motie with two indieners)."""
+    files = labelled_files(corpus)
+    agree, disagree = 0, []
+    for path in files:
+        data = path.read_bytes()
+        official = parse_xml_letter(data, source=str(path), fallback_id="x").sender
+        own = parse_xml_letter(METADATA_BLOCK.sub(b"", data), source=str(path),
+                               fallback_id="x").sender
+        assert own is not None, path.name
+        if _agrees(own, official):
+            agree += 1
+        else:
+            disagree.append((path.name, own, official))
+    assert agree >= 0.995 * len(files), disagree
+
+
+def test_every_motie_without_metadata_has_a_sender(corpus):
+    bare = [p for p in sorted((corpus / "kst-xml").glob("*.xml"))
+            if b"OVERHEID.category" not in p.read_bytes()]
+    assert len(bare) > 5000
+    missing = [p.name for p in bare if read_letter(p).sender is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name, sender", [
+    ("000cb880-e10b-47d7-a019-fafb49522520", "Ceder"),           # MOTIE VAN HET LID CEDER
+    # MOTIE VAN DE LEDEN VAN OOSTENBRUGGEN EN PALMEN
+    ("000e8c8f", "Van Oostenbruggen en Palmen"),
+    ("b4e58f0a", "Grinwis c.s."),      # heading "GRNWIS C.S.", signed Grinwis and four more
+    ("dabda336", "Holman"),            # heading "MOTIE VAN"; the signature below the text
+    ("e67c2c86", "Paulusma en Bushoff"),  # heading "VAN DE LDEN"
+])
+def test_motie_sender_from_the_document(corpus, name, sender):
+    path = next((corpus / "kst-xml").glob(f"{name}*.xml"))
+    letter = parse_xml_letter(METADATA_BLOCK.sub(b"", path.read_bytes()), source=str(path),
+                              fallback_id="x")
+    assert letter.sender == sender and letter.ministry is None
+
+
+def test_government_heading_gives_sender_and_ministry():
+    data = ('<officiele-publicatie><kamerstuk><stuk><titel>BRIEF VAN DE MINISTER VAN '
+            'BUITENLANDSE ZAKEN</titel><al>Geachte voorzitter,</al></stuk></kamerstuk>'
+            '</officiele-publicatie>').encode()
+    letter = parse_xml_letter(data, source="brief.xml", fallback_id="x")
+    assert (letter.doc_type, letter.sender, letter.ministry) == (
+        "Brief regering", "Minister van Buitenlandse Zaken", "Buitenlandse Zaken")
