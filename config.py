@@ -144,8 +144,10 @@ KEYS = {key.name: key for key in [
     Key("fetch.contact", "str", "", "Contact (e-mail of URL) in de User-Agent."),
     Key("fetch.out", "path", "kamerzoek-corpus", "Map voor opgehaalde Kamerstukken."),
     Key("fetch.page_size", "int", 100, "Records per SRU-verzoek.", _range(1, 1000)),
-    Key("fetch.types", "strings", ["Brief regering", "Brief"],
-        "Soorten Kamerstuk (KamerstukTypen) die 'kamerzoek fetch' ophaalt.", _not_empty),
+    Key("fetch.types", "strings", ["Brief regering"],
+        "Soorten Kamerstuk die 'kamerzoek fetch' ophaalt: een waarde van KamerstukTypen "
+        "(Brief, Motie, ...) of 'Brief regering' (een Brief met dat label in de titel); "
+        "'alle' = elke soort.", _not_empty),
 ]}
 
 _KIND_NAMES = {"str": "tekst", "int": "geheel getal", "float": "getal", "path": "pad",

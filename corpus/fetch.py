@@ -88,6 +88,7 @@ class FetchReport:
     fetched: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)       # already complete on disk
     without_xml: list[str] = field(default_factory=list)   # only pdf etc.
+    other_type: list[str] = field(default_factory=list)    # found, but not a selected type
     failed: list[tuple[str, str]] = field(default_factory=list)   # (id or url, reason)
     error: str | None = None                               # why the search stopped early
     resumable: bool = False                                # a network error: run again
@@ -95,9 +96,11 @@ class FetchReport:
 
     def summary(self, out_dir) -> str:
         found = "" if self.found is None else f" (de zoekdienst vond er {self.found})"
+        other = (f", {len(self.other_type)} van een andere soort overgeslagen"
+                 if self.other_type else "")
         return (f"Klaar in {self.seconds:.1f} s: {len(self.fetched)} opgehaald, "
                 f"{len(self.skipped)} al aanwezig, {len(self.without_xml)} zonder XML, "
-                f"{len(self.failed)} mislukt{found}. Map: {out_dir}")
+                f"{len(self.failed)} mislukt{other}{found}. Map: {out_dir}")
 
 
 class HttpClient:
@@ -164,9 +167,9 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
     out_dir = Path(out_dir)
     client = client or HttpClient(settings)
     progress = progress or (lambda done, total: None)
-    report, seen, failed_in_a_row = FetchReport(), set(), 0
+    report, seen, taken, failed_in_a_row = FetchReport(), set(), 0, 0
     query, start = build_query(selection), 1
-    while limit is None or len(seen) < limit:
+    while limit is None or taken < limit:
         try:
             page = _search(client, settings, query, start)
         except SruError as exc:
@@ -181,9 +184,14 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
             expected = min(expected, limit) if expected else limit
         report.failed.extend(("(record)", reason) for reason in page.rejected)
         for record in page.records:
-            if record.identifier in seen or (limit is not None and len(seen) >= limit):
+            if record.identifier in seen or (limit is not None and taken >= limit):
                 continue
             seen.add(record.identifier)
+            if not selection.accepts(record):
+                report.other_type.append(record.identifier)
+                progress(len(seen), max(expected, len(seen)))
+                continue
+            taken += 1
             saved = _save_record(client, record, out_dir, report)
             progress(len(seen), max(expected, len(seen)))
             if saved is not None:

@@ -8,6 +8,13 @@ document date, compared with `>=`/`<=`), and one `w.` index per `tpmeta`
 field of a record: `w.dossiernummer`, `w.vergaderjaar` and `w.subrubriek`
 (the KamerstukTypen value: `Motie`, `Brief`, ...). `==` is an exact match.
 
+KamerstukTypen is coarser than the label KOOP puts in a Kamerstuk's title
+("<dossier>; <label>; <document title>"): the samples show letter
+kst-22112-3185 with subrubriek `Brief` and `Brief regering` only in its title,
+and `Brief` also covers letters of committees and others. A label type such
+as `Brief regering` is therefore asked of the service by its subrubriek and
+checked in each record's title (`Selection.accepts`).
+
 A record is a `gzd:gzd` with the OWMS metadata in `originalData` and, in
 `enrichedData`, one `itemUrl` per manifestation (`xml`, `metadata`, `html`,
 `pdf`, ...). Elements are matched by local name, so the same code reads
@@ -27,6 +34,8 @@ PRODUCT_AREA = "officielepublicaties"
 DOCUMENT_KIND = "Kamerstuk"
 _DOSSIER_RE = re.compile(r"\d{1,6}(?:-[A-Za-z0-9]{1,12})?")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# Title label -> the KamerstukTypen value (w.subrubriek) it falls under.
+TITLE_LABELS = {"brief regering": "Brief"}
 
 # SRU 2.0 diagnostics (info:srw/diagnostic/1/N) users are likely to meet.
 _DIAGNOSTICS = {
@@ -63,6 +72,19 @@ class Selection:
 
     def is_empty(self) -> bool:
         return not (self.dossiers or self.vergaderjaar or self.date_from or self.date_to)
+
+    def accepts(self, record: "Record") -> bool:
+        """Whether a record the service found is of a selected type. Only
+        title labels need a look: plain types were selected by the service."""
+        labels = [t for t in self.types if t.casefold() in TITLE_LABELS]
+        if not labels:
+            return True
+        kind = (record.doc_type or "").casefold()
+        if any(kind == t.casefold() for t in self.types if t not in labels):
+            return True
+        in_title = {part.strip().casefold() for part in (record.title or "").split(";")}
+        return any(t.casefold() in in_title
+                   and kind in ("", TITLE_LABELS[t.casefold()].casefold()) for t in labels)
 
     @classmethod
     def from_options(cls, *, dossiers=(), vergaderjaar=None, date_from=None, date_to=None,
@@ -139,7 +161,8 @@ def build_query(selection: Selection) -> str:
     if selection.date_to:
         parts.append(f"dt.date<={_quote(selection.date_to.isoformat())}")
     if selection.types:
-        parts.append(_any("w.subrubriek", selection.types))
+        kinds = (TITLE_LABELS.get(t.casefold(), t) for t in selection.types)
+        parts.append(_any("w.subrubriek", list(dict.fromkeys(kinds))))
     return " AND ".join(parts)
 
 

@@ -142,8 +142,11 @@ def diagnostic_page(koop: FakeKoop) -> bytes:
 
 
 def write_config(tmp_path: Path, koop: FakeKoop, **extra) -> Path:
+    """Every type by default: the stand-in answers every query with the same
+    sample records (moties, an Aanhangsel), not only the type asked for."""
     fetch = {"base_url": f"{koop.base}sru", "rate": 1000.0, "timeout": 0.4, "retries": 2,
-             "backoff": 0.01, "contact": "test@example.org", "out": "opgehaald", **extra}
+             "backoff": 0.01, "contact": "test@example.org", "out": "opgehaald",
+             "types": ["alle"], **extra}
     lines = ['index = "ix"', "[fetch]"] + [f"{k} = {_toml(v)}" for k, v in fetch.items()]
     path = tmp_path / "kamerzoek.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -151,6 +154,8 @@ def write_config(tmp_path: Path, koop: FakeKoop, **extra) -> Path:
 
 
 def _toml(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
@@ -179,7 +184,7 @@ def test_fetch_pages_index_and_search(koop, tmp_path):
     assert starts == [["1"], ["6"]]
     cql = sru_calls(koop)[0]["query"][0]
     assert 'w.dossiernummer=="32545"' in cql and 'dt.type=="Kamerstuk"' in cql
-    assert '(w.subrubriek=="Brief regering" OR w.subrubriek=="Brief")' in cql
+    assert "subrubriek" not in cql
     agent = koop.requests[0][2]["User-Agent"]
     assert re.fullmatch(r"kamerzoek/\S+ \(\+test@example\.org\)", agent)
 
@@ -281,12 +286,12 @@ def test_bad_arguments_name_the_parameter(args, named):
 def test_query_for_every_option():
     selection = Selection.from_options(dossiers=["33 694", "21501-20"], vergaderjaar="2018-19",
                                        date_from="2019-01-01", date_to="2019-12-31",
-                                       types=["Brief regering"])
+                                       types=["Motie"])
     assert build_query(selection) == (
         'c.product-area=="officielepublicaties" AND dt.type=="Kamerstuk" AND '
         '(w.dossiernummer=="33694" OR w.dossiernummer=="21501-20") AND '
         'w.vergaderjaar=="2018-2019" AND dt.date>="2019-01-01" AND dt.date<="2019-12-31" AND '
-        'w.subrubriek=="Brief regering"')
+        'w.subrubriek=="Motie"')
     assert "subrubriek" not in build_query(Selection.from_options(dossiers=["1"], types=["alle"]))
     with pytest.raises(SelectionError, match="--to"):
         Selection.from_options(date_to="morgen")
@@ -433,3 +438,47 @@ def test_a_success_between_failures_starts_the_count_again(koop, tmp_path, monke
     assert result.exit_code == 1
     assert "2 opgehaald, 0 al aanwezig, 0 zonder XML, 6 mislukt" in result.output
     assert "Ophalen gestopt" not in result.output
+
+
+def test_default_type_is_government_letters_by_subrubriek_and_title(koop, tmp_path):
+    """KOOP's subrubriek for a government letter is `Brief` (kst-22112-3185 in
+    the OWMS sample); `Brief regering` is only in its title. The default asks
+    the service for `Brief` and keeps the records whose title says
+    `Brief regering`."""
+    page = sample(koop.corpus, "owms/sru.xml").replace(REAL_PREFIX, koop.base)
+    page = re.sub(r"\s*<sru:nextRecordPosition>\d+</sru:nextRecordPosition>", "", page)
+    koop.pages = {1: page.encode()}
+    name, _ = corpus_letter(koop.corpus)
+    good = (koop.corpus / "kst-xml" / name).read_bytes()
+    folder = "/frbr/officielepublicaties/kst/22112/kst-22112-3185/1/"
+    koop.faults[folder + "metadata/metadata.xml"] = [Reply(200, good)]
+    koop.faults[folder + "xml/kst-22112-3185.xml"] = [Reply(200, good)]
+    write_config(tmp_path, koop, types=["Brief regering"])
+    result = run("fetch", "--vergaderjaar", "2020-2021")
+    assert result.exit_code == 0, result.output
+    assert "1 opgehaald, 0 al aanwezig, 0 zonder XML, 0 mislukt, " \
+           "9 van een andere soort overgeslagen" in result.output
+    assert 'w.subrubriek=="Brief"' in sru_calls(koop)[0]["query"][0]
+    fetched = {path.split("/")[5] for path, _, _ in koop.requests if path.startswith("/frbr/")}
+    assert fetched == {"kst-22112-3185"}
+    assert sorted(p.name for p in (tmp_path / "opgehaald").iterdir()) == ["kst-22112-3185"]
+
+
+def test_title_label_types_are_checked_plain_types_are_trusted():
+    from corpus.sru import Record
+
+    def record(doc_type, title):
+        return Record("kst-1-1", title, doc_type, "https://x/1.xml", None)
+
+    letter = record("Brief", "Dossier; Brief regering; Fiche: iets")
+    committee = record("Brief", "Dossier; Brief commissie; Lijst van vragen")
+    motie = record("Motie", "Dossier; Motie; Motie van het lid X")
+    government = Selection.from_options(dossiers=["1"], types=["Brief regering"])
+    assert government.accepts(letter) and not government.accepts(committee)
+    assert not government.accepts(motie)
+    assert not government.accepts(record("Brief", "Brief regering over de begroting"))
+    both = Selection.from_options(dossiers=["1"], types=["brief regering", "Motie"])
+    assert both.accepts(motie) and both.accepts(letter) and not both.accepts(committee)
+    assert build_query(both).endswith('(w.subrubriek=="Brief" OR w.subrubriek=="Motie")')
+    every_letter = Selection.from_options(dossiers=["1"], types=["Brief"])
+    assert every_letter.accepts(committee) and every_letter.accepts(motie)
