@@ -757,3 +757,13 @@ def test_explain_in_the_api_and_the_page(client):
     assert "explain=1" in page and ">Waarom?<" in page
     explained = client.get("/?q=autonome+wapens&explain=1").get_data(as_text=True)
     assert "Waarom dit resultaat?" in explained and "<td>autonome</td>" in explained
+
+
+def test_refine_link_leads_from_the_top_of_the_results_to_the_facets(client):
+    html = page(client, "/?q=drones")
+    link = html.index('href="#verfijnen"')
+    assert link < html.index('class="hits"') < html.index('id="verfijnen"')
+    assert html[link:html.index("</a>", link)].count("Verfijnen") == 1
+    # No facets, no link.
+    assert 'href="#verfijnen"' not in page(client, "/?q=xyzzyplugh")
+
