@@ -757,6 +757,9 @@ def test_explain_in_the_api_and_the_page(client):
     assert "explain=1" in page and ">Waarom?<" in page
     explained = client.get("/?q=autonome+wapens&explain=1").get_data(as_text=True)
     assert "Waarom dit resultaat?" in explained and "<td>autonome</td>" in explained
+    # Contributions with a Dutch decimal comma.
+    contributions = re.findall(r'<td class="num">([^<]*)</td>', explained)
+    assert contributions and all(re.fullmatch(r"\d+,\d", c) for c in contributions)
 
 
 def test_refine_link_leads_from_the_top_of_the_results_to_the_facets(client):
@@ -767,3 +770,8 @@ def test_refine_link_leads_from_the_top_of_the_results_to_the_facets(client):
     # No facets, no link.
     assert 'href="#verfijnen"' not in page(client, "/?q=xyzzyplugh")
 
+
+def test_search_time_never_reads_zero():
+    from web.present import seconds
+    assert seconds(0.4) == "< 0,01 s" and seconds(4.9) == "< 0,01 s"
+    assert seconds(7) == "0,01 s" and seconds(1234) == "1,23 s"

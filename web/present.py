@@ -106,8 +106,16 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def decimal(value: float, digits: int = 1) -> str:
+    """Dutch decimal comma: 12.34 -> 12,3."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def seconds(took_ms: float) -> str:
-    return f"{took_ms / 1000:.2f}".replace(".", ",") + " s"
+    # A cached answer takes well under 5 ms, which would read "0,00 s".
+    if took_ms < 5:
+        return "< 0,01 s"
+    return decimal(took_ms / 1000, 2) + " s"
 
 
 def is_inferred(topic_source: str | None) -> bool:
@@ -118,5 +126,6 @@ TEMPLATE_FILTERS = {
     "dutch_date": dutch_date,
     "citation": citation,
     "number": number,
+    "decimal": decimal,
     "seconds": seconds,
 }
