@@ -248,7 +248,7 @@ def _read_file(file: Path) -> dict[str, Any]:
     for name, value in _flatten(data):
         key = KEYS.get(name)
         if key is None:
-            raise ConfigError(f"{file}: onbekende sleutel '{name}'{_suggest(name)}.")
+            raise ConfigError(f"{file}: onbekende sleutel '{name}'{_suggest(name)}")
         where = f"{file}: sleutel '{name}'"
         out[name] = _check(key, _convert(key, value, file.parent, where), where)
     return out
@@ -265,8 +265,8 @@ def _flatten(data: dict, prefix: str = ""):
 
 def _suggest(name: str) -> str:
     close = difflib.get_close_matches(name, KEYS, n=1)
-    hint = f"; bedoelt u '{close[0]}'?" if close else ""
-    return f"{hint} Bekende sleutels: {', '.join(KEYS)}"
+    hint = f"; bedoelt u '{close[0]}'?" if close else "."
+    return f"{hint} Bekende sleutels: {', '.join(KEYS)}."
 
 
 def _from_env(key: Key, raw: str, cwd: Path) -> Any:

@@ -75,7 +75,7 @@ def test_config_option_and_variable_choose_the_file(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("text, expected", [
     ("[server]\nprot = 8000\n", "onbekende sleutel 'server.prot'; bedoelt u 'server.port'?"),
-    ("colour = 1\n", "onbekende sleutel 'colour'"),
+    ("colour = 1\n", "onbekende sleutel 'colour'. Bekende sleutels: index, corpus.folders,"),
     ("[server]\nport = -1\n", "sleutel 'server.port': -1 moet minstens 1 zijn"),
     ("[server]\nport = \"acht\"\n", "sleutel 'server.port' moet een geheel getal zijn"),
     ("[fetch]\nrate = 0\n", "sleutel 'fetch.rate': 0.0 moet groter dan 0 zijn"),
