@@ -43,6 +43,9 @@ MAX_WAIT = 600.0   # seconds; a longer Retry-After is cut to this
 # out), so a run that lost the network after the search page would otherwise
 # grind through every record; five in a row is no longer bad luck.
 GIVE_UP_AFTER = 5
+CONTACT_HINT = ("Tip: vul fetch.contact in (een e-mailadres of URL, in kamerzoek.toml of met "
+                "KAMERZOEK_FETCH_CONTACT). Het komt in de User-Agent, zodat de beheerder van de "
+                "zoekdienst weet wie ophaalt en u kan bereiken.")
 Progress = Callable[[int, int], None]   # (done, total)
 BodyCheck = Callable[[bytes], "str | None"]   # why a body is unusable, or None
 
@@ -92,6 +95,7 @@ class FetchReport:
     failed: list[tuple[str, str]] = field(default_factory=list)   # (id or url, reason)
     error: str | None = None                               # why the search stopped early
     resumable: bool = False                                # a network error: run again
+    notes: list[str] = field(default_factory=list)         # shown once, after the summary
     seconds: float = 0.0
 
     def summary(self, out_dir) -> str:
@@ -100,7 +104,8 @@ class FetchReport:
                  if self.other_type else "")
         return (f"Klaar in {self.seconds:.1f} s: {len(self.fetched)} opgehaald, "
                 f"{len(self.skipped)} al aanwezig, {len(self.without_xml)} zonder XML, "
-                f"{len(self.failed)} mislukt{other}{found}. Map: {out_dir}")
+                f"{len(self.failed)} mislukt{other}{found}. Map: {out_dir}"
+                + "".join("\n" + note for note in self.notes))
 
 
 class HttpClient:
@@ -168,6 +173,8 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
     client = client or HttpClient(settings)
     progress = progress or (lambda done, total: None)
     report, seen, taken, failed_in_a_row = FetchReport(), set(), 0, 0
+    if not settings.contact:
+        report.notes.append(CONTACT_HINT)
     query, start = build_query(selection), 1
     while limit is None or taken < limit:
         try:

@@ -482,3 +482,14 @@ def test_title_label_types_are_checked_plain_types_are_trusted():
     assert build_query(both).endswith('(w.subrubriek=="Brief" OR w.subrubriek=="Motie")')
     every_letter = Selection.from_options(dossiers=["1"], types=["Brief"])
     assert every_letter.accepts(committee) and every_letter.accepts(motie)
+
+
+def test_without_contact_the_user_agent_is_bare_and_a_hint_is_shown_once(koop, tmp_path):
+    two_pages(koop)
+    write_config(tmp_path, koop, contact="")
+    result = run("fetch", "--dossier", "32545")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Tip: vul fetch.contact in") == 1
+    assert re.fullmatch(r"kamerzoek/\S+", koop.requests[0][2]["User-Agent"])
+    write_config(tmp_path, koop)
+    assert "fetch.contact" not in run("fetch", "--dossier", "32545").output
