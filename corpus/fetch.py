@@ -211,7 +211,8 @@ def fetch(selection: Selection, out_dir: str | Path, settings: FetchSettings, *,
                     "en gaat niet verloren.")
                 report.resumable = True
                 break
-        if report.error or not page.records or not page.next_position or page.next_position <= start:
+        if (report.error or not page.records or not page.next_position
+                or page.next_position <= start):
             break
         start = page.next_position
     report.seconds = time.monotonic() - started
