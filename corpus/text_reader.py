@@ -34,8 +34,12 @@ _MEMBERS_RE = re.compile(
     r"|MEVROUW)\s+(?P<names>.+)$",
     re.IGNORECASE,
 )
+# The office may hold commas ("De minister van Onderwijs, Cultuur en
+# Wetenschap,"); only the last one ends the line. _office_name then accepts
+# only known ministry and portfolio words.
 _SIGNATURE_RE = re.compile(
-    r"^De\s+(?P<role>Minister-President|Minister|Staatssecretaris)(?:\s+(?P<prep>van|voor)\s+(?P<rest>[^,\n]{3,80}))?,$",
+    r"^De\s+(?P<role>Minister-President|Minister|Staatssecretaris)"
+    r"(?:\s+(?P<prep>van|voor)\s+(?P<rest>[^\n]{3,80}?))?\s*,$",
     re.IGNORECASE | re.MULTILINE,
 )
 _BETREFT_RE = re.compile(r"^Betreft:?\s+(?P<subject>\S.*)$", re.MULTILINE)
@@ -57,6 +61,9 @@ _MINISTRY_WORDS = frozenset("""
     oorlog marine overzee uniezaken wederopbouw bouwnijverheid posterijen telegrafie scheepvaart
     energie sport jeugd gezin zorg medische asiel migratie integratie emancipatie
     nederlands-antilliaanse arubaanse antilliaanse surinaamse hervormde eredienst
+    primair voortgezet basis- media rechtsbescherming langdurige preventie armoedebeleid
+    participatie pensioenen stikstof wonen rijksdienst vreemdelingenzaken europese
+    ontwikkelingshulp
     """.split())
 
 
@@ -185,7 +192,8 @@ _CANONICAL_OFFICES = {
 
 
 _INCOMPLETE_END = _SMALL_WORDS | frozenset(
-    "binnenlandse buitenlandse binnenlandsche buitenlandsche economische sociale algemene ruimtelijke".split()
+    "binnenlandse buitenlandse binnenlandsche buitenlandsche economische sociale algemene ruimtelijke "
+    "europese langdurige primair voortgezet basis-".split()
 )
 
 
@@ -324,18 +332,19 @@ def signed_members(names: list[str]) -> str | None:
 
 
 def _signature_sender(body: str) -> tuple[str | None, str | None]:
-    """The first government signature line: "De Minister van Buitenlandse Zaken,"."""
-    match = _SIGNATURE_RE.search(body)
-    if not match:
-        return None, None
-    role = match.group("role").capitalize().replace("-p", "-P")
-    if not match.group("prep"):
-        return role, None
-    office = _office_name(match.group("rest"))
-    if not office:
-        return None, None
-    prep = match.group("prep").lower()
-    return f"{role} {prep} {office}", office if prep == "van" and " en van " not in office else None
+    """The first government signature line that names a known office:
+    "De Minister van Buitenlandse Zaken,"; "De Minister van Justitie, DE
+    VRIES," is a name on the same line, not an office."""
+    for match in _SIGNATURE_RE.finditer(body):
+        role = match.group("role").capitalize().replace("-p", "-P")
+        if not match.group("prep"):
+            return role, None
+        office = _office_name(match.group("rest"))
+        if office:
+            prep = match.group("prep").lower()
+            ministry = office if prep == "van" and " en van " not in office else None
+            return f"{role} {prep} {office}", ministry
+    return None, None
 
 
 # --- Title -------------------------------------------------------------------

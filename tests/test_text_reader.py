@@ -154,6 +154,51 @@ def test_sgd_samples(name, field, expected):
     assert getattr(parse(f"sgd-ocr/{name}"), field) == expected
 
 
+# --- signatures with commas and ministers without a ministry -----------------
+
+@pytest.mark.parametrize("name, sender, ministry", [
+    # "De Minister van Onderwijs, Kunsten en Wetenschappen," (no heading)
+    ("sgd-0000078605.txt", "Minister van Onderwijs, Kunsten en Wetenschappen",
+     "Onderwijs, Kunsten en Wetenschappen"),
+    # "De Minister van\nWaterstaat, Handel en Nijverheid,": the whole office,
+    # not "Waterstaat" from a later line broken after its first comma.
+    ("sgd-0000391344.txt", "Minister van Waterstaat, Handel en Nijverheid",
+     "Waterstaat, Handel en Nijverheid"),
+])
+def test_signature_with_commas_in_the_office(name, sender, ministry):
+    letter = parse(f"sgd-ocr/{name}")
+    assert (letter.sender, letter.ministry) == (sender, ministry)
+
+
+def test_demo_letter_of_a_minister_for_a_portfolio():
+    path = PROJECT_ROOT / "demo" / "letters" / "brief-lerarentekort.txt"
+    letter = parse_text_letter(path.read_text(encoding="utf-8"), source=str(path),
+                               fallback_id="x")
+    assert letter.sender == "Minister voor Primair en Voortgezet Onderwijs"
+    assert letter.ministry is None  # a minister "voor" has no ministry of his own
+    assert letter.doc_type == "Brief regering"
+
+
+@pytest.mark.parametrize("signature, sender, ministry", [
+    ("De minister van Onderwijs, Cultuur en Wetenschap,",
+     "Minister van Onderwijs, Cultuur en Wetenschap", "Onderwijs, Cultuur en Wetenschap"),
+    ("De staatssecretaris van Volksgezondheid, Welzijn en Sport,",
+     "Staatssecretaris van Volksgezondheid, Welzijn en Sport",
+     "Volksgezondheid, Welzijn en Sport"),
+    ("De minister voor Basis- en Voortgezet Onderwijs en Media,",
+     "Minister voor Basis- en Voortgezet Onderwijs en Media", None),
+    # A name on the signature line is no office; the next signature is.
+    ("De Minister van Justitie, DE VRIES,\n\nDe Minister van Financiën,",
+     "Minister van Financiën", "Financiën"),
+    # Words that are no ministry stay unread, never guessed.
+    ("De minister van Zaken, Dingen en Meer,", None, None),
+])
+def test_signature_sender(signature, sender, ministry):
+    text = f"Geachte voorzitter,\n\nHierbij bericht ik u.\n\n{signature}\n\nE. Voorbeeld\n"
+    letter = parse_text_letter(text, source="brief.txt", fallback_id="x")
+    assert (letter.sender, letter.ministry) == (sender, ministry)
+
+
 # --- clean-up units ---------------------------------------------------------
 
 def test_line_end_hyphenation_joined():
