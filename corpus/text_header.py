@@ -328,7 +328,7 @@ def _fuzzy(phrase: str) -> str:
     return r"\s+".join(out)
 
 
-_MINISTER = r"MI(?:N|IM|IIM|M)ISTER"
+_MINISTER = r"(?:MI(?:N|IM|IIM|M)ISTER|MIMSTER)"
 _ORDINAL = r"(?:(?:TWEEDE|DERDE|VIERDE|VIJFDE|ZESDE|ZEVENDE|ACHTSTE|NEGENDE|TIENDE)\s+)?"
 # "TWEEDE NADER GEWIJZIGDE MOTIE"; KOOP's own XML has typed "GEWIJZIGE" and
 # "GEWIJZGIDE" too.

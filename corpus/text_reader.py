@@ -18,12 +18,22 @@ from corpus.cleanup import clean_text
 from corpus.kamerstuk import find_references, make_kamerstuk_id
 from corpus.letter import Letter
 from corpus.text_header import HEADER_LINES, find_heading, read_date, read_header
+from corpus.titles import readable_heading
 
 _QUESTIONS_RE = re.compile(r"^(?:\d+\.\s*)?(?P<q>VRAGEN\s+van\s+.{10,400}?)\s*\(\s*Ingezonden\b", re.IGNORECASE)
+# "BRIEF VAN DE MINISTER EN STAATSSECRETARIS VAN DEFENSIE": two offices of
+# one ministry (role2).
 _GOVERNMENT_RE = re.compile(
     r"^BRIEF\s+VAN\s+DEN?\s+(?P<role>MINISTER-PRESIDENT|MINISTERS?|STAATSSECRETARIS(?:SEN)?)"
+    r"(?:\s+EN\s+(?:DE\s+)?(?P<role2>MINISTER|STAATSSECRETARIS))?"
     r"(?:\s+(?P<prep>VAN|VOOR)\s+(?P<rest>.+))?$",
     re.IGNORECASE,
+)
+# Letters of other bodies: "BRIEF VAN DE ALGEMENE REKENKAMER", "BRIEF VAN DE
+# COMMISSIE VOOR DE WERKWIJZE", "BRIEF VAN HET PRESIDIUM".
+_BODY_RE = re.compile(
+    r"^BRIEF\s+VAN\s+(?P<article>DE|HET)\s+(?P<body>ALGEMENE\s+REKENKAMER|HOGE\s+RAAD|PRESIDIUM"
+    r"|(?:(?:VASTE|ALGEMENE|BIJZONDERE|TIJDELIJKE)\s+)?COMMISSIE\s+VOOR\s+[A-Z].*)$"
 )
 # Besides the usual forms, the slips seen in KOOP's own headings: "VAN HET
 # LIID", "VAN DE HET LID", "VAN HET LEDEN", "VAN LID", and "MOTIE DE LEDEN"
@@ -123,7 +133,21 @@ def _heading_sender(heading) -> tuple[str | None, str | None]:
         return _government_sender(text)
     if doc_type in ("Motie", "Amendement", "Brief Kamerlid"):
         return _member_names(text), None
+    if doc_type in ("Brief", "Brief commissie"):
+        return _body_sender(text), None
     return None, None
+
+
+def _body_sender(text: str) -> str | None:
+    """"BRIEF VAN DE COMMISSIE VOOR DE WERKWIJZE" -> "Commissie voor de
+    Werkwijze"; only an upper-case heading, so running text cannot join it."""
+    match = _BODY_RE.match(_uppercase_run(text))
+    if not match:
+        return None
+    body = match.group("body")
+    if len(body.split()) > 10 or not re.fullmatch(r"[A-Z\u00c0-\u00de\s,-]+", body):
+        return None
+    return readable_heading(body)
 
 
 def _government_sender(text: str) -> tuple[str | None, str | None]:
@@ -131,6 +155,10 @@ def _government_sender(text: str) -> tuple[str | None, str | None]:
     if not match:
         return None, None
     role = match.group("role").capitalize().replace("-p", "-P")
+    if match.group("role2"):
+        if not match.group("prep"):
+            return None, None  # two offices, and no ministry named
+        role = f"{role} en {match.group('role2').lower()}"
     if not match.group("prep"):
         return role, None
     rest = match.group("rest") or ""
@@ -222,7 +250,8 @@ def _is_ministry_word(word: str) -> bool:
 
 def _plain_heading(text: str) -> str:
     """Undo the OCR slips that _fuzzy tolerates, for the words we read."""
-    text = re.sub(r"\bMI(?:IM|IIM|M)ISTER", "MINISTER", re.sub(r"\bOE(N?)\b", r"DE\1", text))
+    text = re.sub(r"\bMI(?:IM|IIM|M)ISTER|\bMIMSTER", "MINISTER",
+                  re.sub(r"\bOE(N?)\b", r"DE\1", text))
     return re.sub(r"\b(VA|E)IIM?\b", r"\1N", text)  # VAIM, EIM
 
 
@@ -247,6 +276,8 @@ def _member_names(text: str) -> str | None:
     names = _name_case(names) if names.isupper() else _names_prefix(names)
     names = names.strip(" ,;:")
     words = names.split()
+    if words and "en" in (words[0], words[-1]):
+        return None  # "SIPKES EN" + a name the heading lost
     if not 1 <= len(words) <= 12 or not all(_is_name_word(w) for w in words):
         return None  # OCR garble or a heading that goes on about something else
     return names
@@ -254,8 +285,10 @@ def _member_names(text: str) -> str | None:
 
 # Where the names in a heading end: "... TER VERVANGING VAN ...",
 # "... OP HET AMENDEMENT ...", "... OVER ...".
+# "TER" only before a long word: "SIPKES EN TER VEER" names Ter Veer.
 _NAMES_END_RE = re.compile(
-    r"\s+(?:TER|OP|OVER|TOT|INZAKE|BETREFFENDE|HOUDENDE|NAAR|GEDRUKT|STUK|WIJZIGING|N°)\b.*$"
+    r"\s+(?:TER\s+[A-Z-]{8,}|OP|OVER|TOT|INZAKE|BETREFFENDE|HOUDENDE|NAAR|GEDRUKT|STUK|WIJZIGING"
+    r"|N°)\b.*$"
 )
 _NAME_WORD_RE = re.compile(r"^(?:(?:[^\W\d_]{1,2}\.)+,?|c\.s\.|en|[^\W\d_]{1,4})$")
 
@@ -375,6 +408,9 @@ def _heading_title(heading, sender: str | None) -> str | None:
     phrase = _sentence_case(re.sub(r"\s+", " ", phrase))
     if doc_type == "Brief regering" and sender:
         return f"Brief van de {sender[0].lower()}{sender[1:]}"
+    body = _BODY_RE.match(_uppercase_run(text)) if doc_type in ("Brief", "Brief commissie") else None
+    if body and sender:
+        return f"Brief van {body.group('article').lower()} {sender}"
     if doc_type in ("Motie", "Amendement", "Brief Kamerlid") and sender:
         who = _MEMBERS_RE.search(text)
         if who:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from corpus.cleanup import normalise_whitespace, repair_hyphenation, strip_markdown
-from corpus.text_reader import parse_text_letter
+from corpus.text_reader import parse_text_letter, sender_from_heading
+from corpus.titles import doc_type_from_heading
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -292,3 +293,53 @@ def test_every_sgd_file_parses():
             assert letter.year == int(letter.date[:4])
         if letter.ministry:
             assert letter.sender and letter.sender.endswith(letter.ministry)
+
+
+# --- OCR headings of several offices, other bodies, names with "ter" ------------
+
+@pytest.mark.parametrize("name, title, sender, ministry", [
+    ("sgd-0000007333.txt", "Brief van de minister en staatssecretaris van Defensie",
+     "Minister en staatssecretaris van Defensie", "Defensie"),
+    ("sgd-0000031164.txt", "Motie van de leden Sipkes en Ter Veer", "Sipkes en Ter Veer", None),
+    ("sgd-0000126365.txt", "Gewijzigde amendementen van de leden Buikema en Ter Veld",
+     "Buikema en Ter Veld", None),
+    # "TER VERVAN-GING VAN DAT ..." still ends the names.
+    ("sgd-0000100249.txt", "Gewijzigd amendement van het lid Leijnse", "Leijnse", None),
+    ("sgd-0000008933.txt", "Brief van de Algemene Rekenkamer", "Algemene Rekenkamer", None),
+    ("sgd-0000009196.txt", "Brief van de Commissie voor de Werkwijze",
+     "Commissie voor de Werkwijze", None),
+    ("sgd-0000161790.txt", "Brief van het Presidium", "Presidium", None),
+    # OCR "MIMSTER": the heading is still a minister's letter.
+    ("sgd-0000038778.txt", "Brief van de minister van Financiën", "Minister van Financiën",
+     "Financiën"),
+    # "AMENDEMENT VAN DEN HEER VAN GIJN EN" + a name lost to OCR: no half list.
+    ("sgd-0000295183.txt", "Amendement", None, None),
+])
+def test_ocr_headings(name, title, sender, ministry):
+    letter = parse(f"sgd-ocr/{name}")
+    assert (letter.title, letter.sender, letter.ministry) == (title, sender, ministry)
+
+
+def test_sender_never_ends_with_a_dangling_en():
+    dangling = {name: letter.sender for name, letter in all_sgd_parsed().items()
+                if letter.sender and re.search(r"(^|\s)en$", letter.sender)}
+    assert dangling == {}
+
+
+@pytest.mark.parametrize("heading, doc_type, sender", [
+    ("MOTIE DE LEDEN VAN BAARLE EN KLAVER", "Motie", "Van Baarle en Klaver"),
+    ("MOTIE HET LID KAHRAMAN", "Motie", "Kahraman"),
+    ("MOTIE VAN DE HET LID MICHON-DERKZEN", "Motie", "Michon-Derkzen"),
+    ("MOTIE VAN HET LIID ERGIN", "Motie", "Ergin"),
+    ("MOTIE VAN LID DE KORT", "Motie", "De Kort"),
+    ("MOTIE VAN HET LID KOSTIĆ C.S.", "Motie", "Kostić c.s."),
+    ("MOTIE VAN HET LID MARTENS – AMERICA", "Motie", "Martens-America"),
+    ("TWEEDE NADER GEWIJZIGDE MOTIE VAN HET LID PATIJN TER VERVANGING VAN DIE GEDRUKT "
+     "ONDER NR. 17", "Motie", "Patijn"),
+    ("GEWIJZGIDE MOTIE VAN DE LEDEN GABRIËLS EN KOSTIĆ", "Motie", "Gabriëls en Kostić"),
+    # No "LID": the heading does not say who; nothing is made up.
+    ("MOTIE VAN HET EL ABASSI", "Motie", None),
+])
+def test_heading_slips_in_koop_headings(heading, doc_type, sender):
+    assert doc_type_from_heading(heading) == doc_type
+    assert sender_from_heading(heading, doc_type) == (sender, None)
