@@ -243,9 +243,9 @@ def _read_footer(text: str) -> _Footer:
         letter = (match.group("letter") or match.group("letter2") or "").lower()
         if match.group("nrs").lower() == "nr" and not match.group("range") and letter in _NR_LETTERS:
             nr = match.group("nr").lstrip("0") + letter
-        citations.append((_valid_years(match), _dossier_of(match), nr or None, match.group("chamber").title()))
+        citations.append((_valid_years(match), _dossier_of(match), nr or None, _chamber(match)))
     if not citations:
-        years = [(_valid_years(m), m.group("chamber").title()) for m in _FOOTER_YEARS_RE.finditer(text)]
+        years = [(_valid_years(m), _chamber(m)) for m in _FOOTER_YEARS_RE.finditer(text)]
         vergaderjaar = _majority([y for y, _ in years])
         return _Footer(vergaderjaar=vergaderjaar, chamber=_majority([c for _, c in years]))
     (vergaderjaar, dossier, nr, chamber) = _majority(citations) or (None, None, None, None)
@@ -263,7 +263,12 @@ def _majority(values: list):
 def _header_chamber(lines: list[str]) -> str | None:
     header = " ".join(lines[:8])
     match = _CHAMBER_RE.search(header)
-    return f"{match.group('chamber').title()} Kamer" if match else None
+    return _chamber(match) if match else None
+
+
+def _chamber(match: re.Match) -> str:
+    """"TWEEDE KAMER" or "Tweede Kamer," -> "Tweede Kamer", as the metadata names it."""
+    return f"{match.group('chamber').title()} Kamer"
 
 
 # --- Dates -----------------------------------------------------------------

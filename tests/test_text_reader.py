@@ -343,3 +343,24 @@ def test_sender_never_ends_with_a_dangling_en():
 def test_heading_slips_in_koop_headings(heading, doc_type, sender):
     assert doc_type_from_heading(heading) == doc_type
     assert sender_from_heading(heading, doc_type) == (sender, None)
+
+
+@pytest.mark.parametrize("name, chamber", [
+    ("sgd-0000414969.txt", "Tweede Kamer"),   # chamber from the page footers only
+    ("sgd-0000097736.txt", "Eerste Kamer"),
+])
+def test_chamber_from_the_footer_is_named_in_full(name, chamber):
+    assert parse(f"sgd-ocr/{name}").chamber == chamber
+
+
+def test_every_chamber_is_a_full_name():
+    chambers = {letter.chamber for letter in all_sgd_parsed().values()}
+    assert chambers == {"Tweede Kamer", "Eerste Kamer", None}
+
+
+def test_footer_chamber_without_a_header():
+    text = ("Geachte voorzitter,\n\nDe tekst van de brief.\n\n"
+            "Eerste Kamer, vergaderjaar 1995-1996, 24 400 VI, nr. 12\n")
+    letter = parse_text_letter(text, source="x.txt", fallback_id="x")
+    assert (letter.chamber, letter.vergaderjaar, letter.kamerstuk) == (
+        "Eerste Kamer", "1995-1996", "kst-24400-VI-12")
