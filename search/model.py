@@ -83,4 +83,5 @@ class SearchResponse:
             "facets": self.facets,
             "suggestion": self.suggestion,
             "expansions": self.expansions,
+            "facet_labels": self.facet_labels,
         }

@@ -146,11 +146,12 @@ def test_snippets_are_escaped_except_for_mark(searcher):
 def test_json_shape(searcher):
     data = search(searcher, "drones").to_dict()
     assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                         "suggestion", "expansions"}
+                         "suggestion", "expansions", "facet_labels"}
     assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
                                     "doc_type", "sender", "topics", "topic_source", "source", "score",
                                     "snippets"}
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
+    assert set(data["facet_labels"]) <= {"dossier"}
 
 
 def test_show_returns_what_the_reader_read(searcher, corpus):
