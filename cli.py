@@ -17,6 +17,7 @@ from corpus.errors import CorpusError
 from index.store import IndexStoreError
 from search import LetterNotFound, SearchError, SearchRequest, Searcher
 from search.display import FACET_LABELS, citation, dutch_date
+from search.query import facet_values, facet_values_meant
 from search.snippets import plain
 
 DEFAULT_INDEX = "kamerzoek-index"
@@ -260,9 +261,12 @@ class _ProgressBars:
 @click.option("--year", "years", multiple=True, metavar="JAAR", help="Jaar of jaren, bijv. 2019 of 2015..2020.")
 @click.option("--dossier", "dossiers", multiple=True, metavar="NR",
               help="Dossiernummer, bijv. 33694.")
-@click.option("--topic", "topics", multiple=True, metavar="ONDERWERP", help="Onderwerp, bijv. 'Zorg en gezondheid'.")
-@click.option("--type", "doc_types", multiple=True, metavar="SOORT", help="Soort document, bijv. 'Brief regering'.")
-@click.option("--sender", "senders", multiple=True, metavar="AFZENDER", help="Afzender, exact zoals in de facetten.")
+@click.option("--topic", "topics", multiple=True, metavar="ONDERWERP",
+              help="Onderwerp, bijv. 'Zorg en gezondheid' of zorg (hoofdletters maken niet uit).")
+@click.option("--type", "doc_types", multiple=True, metavar="SOORT",
+              help="Soort document, bijv. 'Brief regering' of motie.")
+@click.option("--sender", "senders", multiple=True, metavar="AFZENDER",
+              help="Afzender, bijv. 'Minister van Buitenlandse Zaken' of een deel ervan.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date_asc"]),
               default="relevance", show_default=True, help="Sorteer op relevantie of datum.")
 @click.option("--limit", type=click.IntRange(1, 100), default=None, metavar="N",
@@ -283,20 +287,41 @@ def search(obj: Context, query, years, dossiers, topics, doc_types, senders, sor
       kamerzoek search drones -politie jaar:2015..2020
       kamerzoek search "33 694, nr. 45"
     """
-    request = SearchRequest(
-        query=" ".join(query), sort=sort, page=page,
-        per_page=limit or obj.settings["search.page_size"], explain=explain,
-        filters={k: tuple(v) for k, v in {"year": years, "dossier": dossiers, "topic": topics,
-                                          "doc_type": doc_types, "sender": senders}.items() if v})
     with obj.searcher() as searcher:
         try:
-            response = searcher.search(request)
+            typed = {"topic": topics, "doc_type": doc_types, "sender": senders}
+            filters = {facet: _facet_values(searcher, facet, values)
+                       for facet, values in typed.items() if values}
+            filters.update({k: tuple(v) for k, v in {"year": years, "dossier": dossiers}.items()
+                            if v})
+            response = searcher.search(SearchRequest(
+                query=" ".join(query), sort=sort, page=page,
+                per_page=limit or obj.settings["search.page_size"], explain=explain,
+                filters=filters))
         except SearchError as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(response.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_response(response)
+
+
+def _facet_values(searcher: Searcher, facet: str, typed_values) -> tuple[str, ...]:
+    """The index's values for --topic/--type/--sender as typed, matched like
+    `onderwerp:`/`soort:`/`afzender:` in the query (any case, part of a
+    value); a value that matches nothing is an error, not an empty result."""
+    meant: list[str] = []
+    for typed in typed_values:
+        found = facet_values_meant(facet, typed, searcher.current())
+        if not found:
+            label = FACET_LABELS[facet].lower()
+            # Senders run into thousands; topics and types are worth listing.
+            known = facet_values(facet, searcher.current()) if facet != "sender" else []
+            more = f" en nog {len(known) - 15}" if len(known) > 15 else ""
+            hint = f" Bekend: {', '.join(known[:15])}{more}." if known else ""
+            raise click.ClickException(f"Geen {label} '{typed}' in de index.{hint}")
+        meant.extend(v for v in found if v not in meant)
+    return tuple(meant)
 
 
 def _print_response(response):

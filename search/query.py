@@ -255,12 +255,42 @@ def filter_query(facet: str, value: str, schema) -> Q.Query:
             if lowered in (name.lower(), name.split()[0].lower()):
                 return Q.Term("chamber", name)
         return Q.Term("chamber", value)
-    text_field = {"topic": "topic_text", "sender": "sender_text",
-                  "doc_type": "doc_type_text", "title": "title"}[facet]
+    text_field = _TEXT_FIELDS[facet]
     words = _analyse(schema, text_field, value)
     if not words:
         raise QueryError(f"Filter '{facet}:{value}' bevat geen zoekbare woorden.")
     return Q.Phrase(text_field, words) if len(words) > 1 else Q.Term(text_field, words[0])
+
+
+_TEXT_FIELDS = {"topic": "topic_text", "sender": "sender_text", "doc_type": "doc_type_text",
+                "title": "title"}
+
+
+def facet_values_meant(facet: str, typed: str, searcher) -> list[str]:
+    """The values of a facet that a filter typed by hand means (the CLI's
+    --topic, --type, --sender): a value equal to it in any case, else every
+    value holding its words as `onderwerp:`, `soort:` and `afzender:` match
+    them (case and diacritics ignored). "motie" -> ["Motie"]; "zorg" ->
+    ["Zorg en gezondheid"]. [] when nothing fits."""
+    schema = searcher.schema
+    values = facet_values(facet, searcher)
+    wanted = fold(typed.strip().lower())
+    exact = [v for v in values if fold(v.lower()) == wanted]
+    if exact:
+        return exact
+    words = _analyse(schema, _TEXT_FIELDS[facet], typed)
+    if not words:
+        raise QueryError(f"Filter '{typed}' bevat geen zoekbare woorden.", facet)
+    return [v for v in values if _holds(_analyse(schema, _TEXT_FIELDS[facet], v), words)]
+
+
+def facet_values(facet: str, searcher) -> list[str]:
+    """Every value of a facet in the index, sorted."""
+    return [v for v in searcher.reader().field_terms(facet) if v]
+
+
+def _holds(words: list[str], phrase: list[str]) -> bool:
+    return any(words[i:i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
 
 
 def facet_value_filter(facet: str, value: str) -> Q.Query:

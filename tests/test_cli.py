@@ -182,3 +182,42 @@ def test_defaults_in_help_are_dutch():
     result = kamerzoek("search", "--help")
     assert re.search(r"\[standaard:\s+relevance\]", result.output)
     assert re.search(r"\[standaard: 1;\s+1<=x<=10000\]", result.output)
+
+
+def _total(run, *args):
+    result = run("search", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["total"]
+
+
+@pytest.mark.parametrize("option, typed, exact, query", [
+    ("--topic", "internationaal", "Internationaal", "onderwerp:internationaal"),
+    ("--type", "motie", "Motie", "soort:motie"),
+    ("--topic", "ZORG EN GEZONDHEID", "Zorg en gezondheid", 'onderwerp:"zorg en gezondheid"'),
+])
+def test_filter_options_ignore_case_like_the_query_language(run, option, typed, exact, query):
+    total = _total(run, option, exact)
+    assert total > 0
+    assert _total(run, option, typed) == total == _total(run, query)
+
+
+def test_filter_option_with_part_of_a_value(run):
+    # "zorg" holds for "Zorg en gezondheid", as onderwerp:zorg does.
+    assert _total(run, "--topic", "zorg") == _total(run, "onderwerp:zorg") > 0
+    senders = _total(run, "--sender", "minister van buitenlandse zaken")
+    assert senders == _total(run, "--sender", "Minister van Buitenlandse Zaken") > 0
+
+
+def test_filter_option_values_are_or_ed(run):
+    both = _total(run, "--type", "motie", "--type", "brief regering")
+    assert both == _total(run, "--type", "Motie") + _total(run, "--type", "Brief regering")
+
+
+def test_unknown_filter_value_is_an_error_not_an_empty_result(run):
+    result = run("search", "--topic", "onzin")
+    assert result.exit_code == 1
+    assert result.output.startswith("Fout: Geen onderwerp 'onzin' in de index. Bekend: ")
+    assert "Internationaal" in result.output
+    result = run("search", "--sender", "niemand")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Fout: Geen afzender 'niemand' in de index."
