@@ -17,6 +17,8 @@ from whoosh import query as Q
 
 from index.analysis import TOKEN_RE
 
+from .query import build_query, expand_synonyms, parse_query
+
 SNIPPET_CHARS = 220
 SURROUND = 90          # characters of context before the first match
 SNIPPETS_PER_HIT = 2
@@ -43,10 +45,23 @@ def body_terms(query: Q.Query | None) -> frozenset[str]:
     return frozenset(terms)
 
 
+def query_terms(text: str, schema, synonyms) -> frozenset[str]:
+    """The body terms a typed query marks, built as the searcher builds its
+    scoring query (synonyms included), so that a letter shown on its own is
+    marked as its snippets are. Raises QueryError as a search would."""
+    return body_terms(build_query(expand_synonyms(parse_query(text), synonyms), schema))
+
+
+def match_spans(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, int]]:
+    """(start, end) of every match in the whole of `body`: what snippets
+    mark, without their scan limit, for a page that shows the full text."""
+    return [(start, end) for start, end, _ in _matches(body, terms, analyzer, len(body))]
+
+
 def snippets(body: str, terms: frozenset[str], analyzer, top: int = SNIPPETS_PER_HIT) -> list[str]:
     """Up to `top` HTML passages of `body` with the `terms` marked; the
     opening of the letter when none of them occurs."""
-    matches = _matches(body, terms, analyzer) if terms else []
+    matches = _matches(body, terms, analyzer, SCAN_CHARS) if terms else []
     if not matches:
         return [opening(body)]
     out = []
@@ -76,11 +91,12 @@ def plain(snippet_html: str, start: str = "", end: str = "") -> str:
     return text.replace("\0", start).replace("\1", end)
 
 
-def _matches(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+def _matches(body: str, terms: frozenset[str], analyzer,
+             scan: int) -> list[tuple[int, int, str]]:
     found = []
     analyse = analyzer.analyse_word
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    for match in TOKEN_RE.finditer(body, 0, min(len(body), SCAN_CHARS)):
+    for match in TOKEN_RE.finditer(body, 0, min(len(body), scan)):
         stem, parts = analyse(match.group())
         if stem is None:
             continue

@@ -390,6 +390,34 @@ def test_letter_page_marks_the_query_and_links_to_the_first_match(client):
     assert '<link rel="alternate" type="application/json" href="/api/letters/kst-33694-45"' in html
 
 
+def marked_words(html: str) -> set[str]:
+    return {word.lower() for word in re.findall(r"<mark[^>]*>([^<]*)</mark>", html)}
+
+
+@pytest.mark.parametrize("query, compound", [("risico", "veiligheidsrisico"),
+                                             ("analyse", "risicoanalyse")])
+def test_letter_page_marks_what_its_snippets_mark(client, query, compound):
+    """Compound parts included: the letter page marks every word its
+    snippets in the results marked."""
+    hits = client.get(f"/api/search?q={query}&per_page=100").get_json()["hits"]
+    snippets = next(hit["snippets"] for hit in hits if hit["id"] == "kst-33694-45")
+    in_snippets = marked_words(" ".join(snippets))
+    on_page = marked_words(page(client, f"/kst-33694-45?q={query}"))
+    assert compound in in_snippets
+    assert in_snippets <= on_page
+
+
+def test_letter_page_marks_synonyms_searched_too(client):
+    response = client.get("/api/search?q=AI").get_json()
+    assert "kunstmatige intelligentie" in response["expansions"]
+    assert {"kunstmatige", "intelligentie"} <= marked_words(page(client, "/kst-33694-45?q=AI"))
+
+
+def test_letter_page_with_a_bad_query_shows_the_letter_unmarked(client):
+    html = page(client, "/kst-33694-45?q=a*+wapens")  # a search refuses 'a*'
+    assert "<mark" not in html and html.count("<p>") > 20
+
+
 def test_letter_page_without_query_marks_nothing(client):
     html = page(client, "/kst-33694-45")
     assert "<mark" not in html and "eerste-treffer" not in html

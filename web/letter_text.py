@@ -12,9 +12,7 @@ from typing import Callable
 from markupsafe import Markup, escape
 
 from corpus.kamerstuk import KST_ID_RE, REFERENCE_RE, make_kamerstuk_id
-from index.analysis import fold
-from search import QueryError
-from search.query import parse_query
+from search.snippets import match_spans
 
 FIRST_MATCH_ID = "eerste-treffer"
 _PARAGRAPH_RE = re.compile(r"\S(?:.|\n(?![ \t\r\f\v]*\n))*", re.UNICODE)
@@ -26,35 +24,14 @@ class Rendered:
     matches: int
 
 
-def query_terms(query: str, analyzer) -> tuple[set[str], tuple[str, ...]]:
-    """The stems of the query's words and its `prefix*` parts, to mark."""
-    try:
-        parsed = parse_query(query or "")
-    except QueryError:
-        return set(), ()
-    stems, prefixes = set(), []
-    for group in parsed.groups:
-        for clause in group:
-            if not clause.phrase and clause.text.endswith("*"):
-                prefixes.append(fold(clause.text.rstrip("*").lower()))
-            else:
-                stems.update(t.text for t in analyzer(clause.text, mode="query"))
-    return stems, tuple(p for p in prefixes if len(p) >= 3)
-
-
-def render_body(body: str, analyzer, query: str = "",
+def render_body(body: str, analyzer, terms: frozenset[str] = frozenset(),
                 href_for: Callable[[str], str | None] = lambda kst: None) -> Rendered:
-    stems, prefixes = query_terms(query, analyzer)
-    marks = _mark_spans(body, analyzer, stems, prefixes) if stems or prefixes else []
+    """`terms` as `search.snippets.query_terms` gives them: the page marks
+    what the letter's snippets in the results marked."""
+    marks = match_spans(body, terms, analyzer) if terms else []
     links = _link_spans(body, href_for)
     paragraphs = [m.span() for m in _PARAGRAPH_RE.finditer(body)]
     return Rendered(_render(body, paragraphs, marks, links), len(marks))
-
-
-def _mark_spans(body, analyzer, stems, prefixes) -> list[tuple[int, int]]:
-    return [(t.startchar, t.endchar)
-            for t in analyzer(body, chars=True, mode="index")
-            if t.text in stems or (prefixes and t.text.startswith(prefixes))]
 
 
 def _link_spans(body, href_for) -> list[tuple[int, int, str]]:

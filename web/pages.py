@@ -8,6 +8,8 @@ from flask import Blueprint, abort, render_template, request
 from search import QueryError
 from search.display import FACET_LABELS
 from search.searcher import MAX_PAGE
+from search.snippets import query_terms
+from search.synonyms import load_synonyms
 
 from . import present
 from .chart import year_chart
@@ -83,7 +85,8 @@ def letter_page(letter_id: str):
     letter = searcher.get(letter_id)
     query = request.args.get("q", "").strip()
     in_index = _index_lookup(searcher)
-    text = render_body(letter.body, searcher.schema["body"].analyzer, query,
+    text = render_body(letter.body, searcher.schema["body"].analyzer,
+                       _marked_terms(searcher, query),
                        href_for=lambda kst: _letter_href(kst, query) if in_index(kst) and
                        kst != letter.id else None)
     references = [(kst, _letter_href(kst, query) if in_index(kst) else None)
@@ -96,6 +99,16 @@ def letter_page(letter_id: str):
         inferred=present.is_inferred(letter.topic_source),
         back_href="/?" + urlencode({"q": query}) if query else None,
         json_href=f"/api/letters/{letter.id}")
+
+
+def _marked_terms(searcher, query: str) -> frozenset[str]:
+    if not query:
+        return frozenset()
+    try:
+        return query_terms(query, searcher.schema, load_synonyms(searcher.synonyms_file))
+    except QueryError:
+        # The search itself says what is wrong; the letter is shown unmarked.
+        return frozenset()
 
 
 def _related(searcher, letter, cited_by: set[str]) -> list:
