@@ -799,6 +799,76 @@ def test_refine_link_leads_from_the_top_of_the_results_to_the_facets(client):
     assert 'href="#verfijnen"' not in page(client, "/?q=xyzzyplugh")
 
 
+# --- accessibility ----------------------------------------------------------------
+
+class Outline(HTMLParser):
+    """Heading levels in page order, and the search forms with their
+    `q` inputs as (form attributes, input attributes, label text)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.levels, self.forms, self.labels = [], [], {}
+        self._form, self._label = None, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+        elif tag == "form":
+            self._form = attrs
+        elif tag == "input" and self._form is not None and attrs.get("name") == "q":
+            self.forms.append((self._form, attrs))
+        elif tag == "label":
+            self._label = [attrs.get("for"), ""]
+
+    def handle_data(self, data):
+        if self._label is not None:
+            self._label[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "label" and self._label is not None:
+            self.labels[self._label[0]] = self._label[1].strip()
+            self._label = None
+
+
+@pytest.mark.parametrize("url", ["/?q=drones", "/?q=drones&explain=1", "/?q=xyzzyplugh",
+                                 "/", "/kst-33694-45", "/help"])
+def test_headings_never_skip_a_level(client, url):
+    levels = Outline(page(client, url)).levels
+    assert levels[0] == 1 and levels.count(1) == 1
+    for previous, level in zip(levels, levels[1:]):
+        assert level <= previous + 1, (url, levels)
+
+
+def test_each_why_link_names_its_letter(client):
+    data = client.get("/api/search?q=drones").get_json()
+    why = [attributes.get("aria-label") for href, attributes, text in
+           Links(page(client, "/?q=drones")).links if text == "Waarom?"]
+    assert why == [f"Waarom gevonden: {hit['title'] or hit['id']}" for hit in data["hits"]]
+    assert len(why) == 10
+
+
+@pytest.mark.parametrize("url, value", [("/kst-33694-45", ""),
+                                        ("/kst-33694-45?q=autonome+wapens", "autonome wapens"),
+                                        ("/help", ""), ("/embed-demo", ""),
+                                        ("/kst-0-0", "")])
+def test_every_page_has_a_search_box(client, url, value):
+    response = client.get(url)
+    outline = Outline(response.get_data(as_text=True))
+    [(form, field)] = outline.forms
+    assert form["action"] == "/" and form["method"] == "get" and form["role"] == "search"
+    assert field["value"] == value and field["type"] == "search"
+    assert outline.labels[field["id"]] == "Zoek in Kamerbrieven en Kamerstukken"
+
+
+def test_the_search_page_has_one_search_box(client):
+    [(form, field)] = Outline(page(client, "/?q=drones")).forms
+    assert field["id"] == "q" and field["value"] == "drones"
+
+
 def test_search_time_never_reads_zero():
     from web.present import seconds
     assert seconds(0.4) == "< 0,01 s" and seconds(4.9) == "< 0,01 s"
