@@ -14,6 +14,7 @@ import click
 
 import config
 from corpus.errors import CorpusError
+from corpus.kamerstuk import parse_identifier
 from index.store import IndexStoreError
 from search import LetterNotFound, SearchError, SearchRequest, Searcher
 from search.display import FACET_LABELS, citation, dutch_date
@@ -327,7 +328,12 @@ def _facet_values(searcher: Searcher, facet: str, typed_values) -> tuple[str, ..
 def _print_response(response):
     shown = f' voor "{response.query}"' if response.query else ""
     click.echo(f"{_documents(response.total)} gevonden{shown} ({response.took_ms:.0f} ms)"
-               + (f", pagina {response.page} van {response.pages}" if response.pages > 1 else ""))
+               + (f", pagina {response.page} van {response.pages}"
+                  if 1 < response.pages and response.page <= response.pages else ""))
+    if response.total and response.page > response.pages:
+        last = ("er is maar 1 pagina" if response.pages == 1
+                else f"de laatste is pagina {response.pages}")
+        click.secho(f"Pagina {response.page} bestaat niet: {last}.", fg="yellow")
     if response.expansions:
         click.echo("Ook gezocht op: " + ", ".join(response.expansions))
     if response.suggestion:
@@ -363,14 +369,19 @@ def _terminal_snippet(snippet: str) -> str:
 
 
 @main.command()
-@click.argument("letter_id", metavar="ID")
+@click.argument("letter_id", nargs=-1, required=True, metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Uitvoer als JSON.")
 @pass_context
 def show(obj: Context, letter_id, as_json):
-    """Toon één document met al zijn gegevens, bijv. kst-33694-45."""
+    """Toon één document met al zijn gegevens. ID is de id uit de zoekresultaten of
+    een Kamerstuk zoals bij search: kst-33694-45, "33 694, nr. 45" of 33694-45."""
+    typed = " ".join(letter_id)
     with obj.searcher() as searcher:
         try:
-            letter = searcher.get(letter_id)
+            # An id as shown wins; a letter without a Kamerstuk number has
+            # only that one.
+            letter = searcher.get(typed if searcher.has(typed)
+                                  else parse_identifier(typed) or typed)
         except LetterNotFound as exc:
             raise click.ClickException(str(exc)) from None
     if as_json:

@@ -221,3 +221,26 @@ def test_unknown_filter_value_is_an_error_not_an_empty_result(run):
     result = run("search", "--sender", "niemand")
     assert result.exit_code == 1
     assert result.output.strip() == "Fout: Geen afzender 'niemand' in de index."
+
+
+@pytest.mark.parametrize("typed", [["33 694, nr. 45"], ["33694-45"], ["KST-33694-45"],
+                                   ["Kamerstuk 33 694, nr. 45"], ["33", "694,", "nr.", "45"]])
+def test_show_takes_every_identifier_form_search_takes(run, typed):
+    result = run("show", *typed, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["id"] == "kst-33694-45"
+
+
+def test_show_a_letter_without_kamerstuk_by_its_own_id(run):
+    letter = next(json.loads(line) for line in run("export").output.splitlines()
+                  if json.loads(line)["kamerstuk"] is None)
+    assert json.loads(run("show", letter["id"], "--json").output)["id"] == letter["id"]
+
+
+def test_page_past_the_last_says_so(run):
+    result = run("search", "drones", "--limit", "100", "--page", "500")
+    assert result.exit_code == 0
+    pages = -(-_total(run, "drones") // 100)
+    last = "er is maar 1 pagina" if pages == 1 else f"de laatste is pagina {pages}"
+    assert f"Pagina 500 bestaat niet: {last}." in result.output
+    assert "pagina 500 van" not in result.output
