@@ -132,6 +132,38 @@ def test_facet_links_add_and_remove_a_filter(client):
     assert active and ("year", "2025") not in args_of(active[0])
 
 
+def facet_links(html: str, facet: str) -> dict[str, tuple[str, dict]]:
+    """The facet's value -> (href, attributes) of its link in the sidebar."""
+    section = re.search(rf'<section class="facet" aria-labelledby="facet-{facet}">.*?</section>',
+                        html, re.S).group(0)
+    return {text.split()[0]: (href, attributes) for href, attributes, text in Links(section).links}
+
+
+def test_a_chosen_year_keeps_the_other_years_on_offer_to_add(client):
+    everything = client.get("/api/search?q=drones").get_json()["facets"]["year"]
+    assert {"2024", "2025"} <= set(everything)
+    html = page(client, "/?q=drones&year=2024")
+    years = facet_links(html, "year")
+    assert set(years) == set(everything)
+    assert years["2024"][1].get("aria-current") == "true"
+    href = years["2025"][0]
+    assert years["2025"][1].get("aria-current") is None
+    assert sorted(args_of(href)) == [("q", "drones"), ("year", "2024"), ("year", "2025")]
+    # Counts are what each year adds, as the unfiltered search counts them.
+    assert f"2025 {everything['2025']}" in " ".join(
+        text for _, _, text in Links(html).links if text.startswith("2025"))
+    both = client.get("/api/search" + href).get_json()
+    assert both["total"] == everything["2024"] + everything["2025"]
+    # The chart keeps every year too, the chosen one drawn as chosen.
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert 'class="chart__bar is-active" aria-label="2024:' in svg
+    assert 'aria-label="2025:' in svg
+    # Other facets still count the letters of the chosen year only.
+    topics = facet_links(html, "topic")
+    in_2024 = client.get("/api/search?q=drones&year=2024").get_json()["facets"]["topic"]
+    assert set(topics) == {topic.split()[0] for topic in in_2024}
+
+
 def test_year_chart_links_each_bar_to_its_year(client):
     html = page(client, "/?q=drones")
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)

@@ -1,6 +1,7 @@
 """The HTML pages: search, one letter, help."""
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
@@ -36,9 +37,10 @@ def _register_filters(state):
 def search_page():
     args = request.args
     query = args.get("q", "").strip()
+    searcher = get_searcher()
     try:
         search = search_request(args)
-        response = get_searcher().search(search)
+        response = searcher.search(search)
     except QueryError as exc:
         parameter = error_parameter(exc)
         # A bad filter value is not in the search box: name the filter, and
@@ -49,12 +51,13 @@ def search_page():
         return render_template("search.html", query=query, error=str(exc),
                                error_parameter=parameter, bad_filter=bad_filter,
                                clear_href="?" + urlencode({"q": query}) if query else "/"), 400
+    year_counts = _year_counts(searcher, search, response)
     return render_template(
         "search.html", query=query, response=response, search=search,
         hits=[(hit, _topics_inferred(hit)) for hit in response.hits],
-        facets=present.facets(response, args),
+        facets=present.facets(response, args, {"year": year_counts}),
         chips=present.chips(args, response.facet_labels),
-        chart=year_chart(response.facets.get("year", {}), args),
+        chart=year_chart(year_counts, args),
         sort_links=present.sort_links(args, search.sort),
         pages=present.pagination(response, args),
         previous_href=present.page_href(args, response.page - 1) if response.page > 1 else None,
@@ -70,6 +73,16 @@ def search_page():
         # A page number past the last page (an old link, a shrunk result).
         last_page_href=present.page_href(args, response.pages)
         if response.total and not response.hits else None)
+
+
+def _year_counts(searcher, search, response) -> dict[str, int]:
+    """Letters per year for the search without its chosen years, so that the
+    other years stay on offer: a click adds one (the years of a search are
+    any of those chosen)."""
+    if not search.filters.get("year"):
+        return response.facets.get("year", {})
+    others = {facet: values for facet, values in search.filters.items() if facet != "year"}
+    return searcher.facets(replace(search, filters=others), names=("year",))["year"]
 
 
 @bp.get("/help")

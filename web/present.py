@@ -52,10 +52,12 @@ class PageLink:
     current: bool = False
 
 
-def facets(response: SearchResponse, args) -> list[Facet]:
+def facets(response: SearchResponse, args,
+           counts_for: dict[str, dict[str, int]] | None = None) -> list[Facet]:
+    """`counts_for` replaces the response's counts of some facets."""
     result = []
     for name in FILTER_ARGS:
-        counts = response.facets.get(name) or {}
+        counts = (counts_for or {}).get(name, response.facets.get(name)) or {}
         labels = response.facet_labels.get(name) or {}
         active = set(args.getlist(name))
         items = sorted(counts.items(), key=lambda kv: kv[0], reverse=True) \
