@@ -14,6 +14,7 @@ import click
 
 import config
 from corpus.errors import CorpusError
+from corpus.files import os_reason
 from corpus.kamerstuk import parse_identifier
 from index.store import IndexStoreError
 from search import LetterNotFound, SearchError, SearchRequest, Searcher
@@ -437,7 +438,7 @@ def stats(obj: Context, as_json):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "opensearch"]), default="jsonl",
               show_default=True, help="jsonl: één JSON-regel per document; opensearch: "
               "indexdefinitie plus bulkbestanden (NDJSON) voor OpenSearch/Elasticsearch.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               metavar="BESTAND",
               help="Uitvoerbestand bij jsonl (standaard: standaarduitvoer).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -454,9 +455,14 @@ def export(obj: Context, fmt, output, out_dir, index_name, max_mb):
     if fmt == "jsonl":
         if out_dir is not None:
             raise click.UsageError("--out hoort bij --format opensearch; gebruik -o voor jsonl.")
-        with obj.searcher() as searcher:
+        # Opened here rather than by click.File, whose reason is the system's English text.
+        try:
+            out = click.open_file(output, "w", encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"Kan '{output}' niet schrijven ({os_reason(exc)}).") from None
+        with out, obj.searcher() as searcher:
             for letter in searcher.letters():
-                output.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
+                out.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
         return
     if out_dir is None:
         raise click.UsageError("Geef met --out de map voor de OpenSearch-export.")
@@ -467,8 +473,11 @@ def export(obj: Context, fmt, output, out_dir, index_name, max_mb):
             report = export_opensearch(searcher.letters(), out_dir, index_name=index_name,
                                        max_bytes=int(max_mb * 1024 * 1024),
                                        synonyms_path=obj.settings["analysis.synonyms"])
-        except (ValueError, OSError) as exc:
+        except ValueError as exc:
             raise click.ClickException(f"Export mislukt: {exc}") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"Export mislukt: {where}{os_reason(exc)}.") from None
     click.echo(report.instructions())
 
 

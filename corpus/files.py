@@ -265,7 +265,7 @@ def _read_bytes(path: Path) -> bytes:
 # folder of letters can give.
 _ERRNO_DUTCH = {
     errno.ELOOP: "te veel niveaus van symbolische koppelingen, mogelijk een lus",
-    errno.ENOENT: "bestand bestaat niet (meer)",
+    errno.ENOENT: "bestand of map bestaat niet",
     errno.EACCES: "geen leesrechten",
     errno.EPERM: "geen toestemming",
     errno.EISDIR: "is een map, geen bestand",

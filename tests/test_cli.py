@@ -244,3 +244,17 @@ def test_page_past_the_last_says_so(run):
     last = "er is maar 1 pagina" if pages == 1 else f"de laatste is pagina {pages}"
     assert f"Pagina 500 bestaat niet: {last}." in result.output
     assert "pagina 500 van" not in result.output
+
+
+def test_export_to_a_folder_that_does_not_exist_is_dutch(run, tmp_path):
+    result = run("export", "-o", str(tmp_path / "weg" / "brieven.jsonl"))
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Fout: Kan '{tmp_path / 'weg' / 'brieven.jsonl'}' niet "
+                                     "schrijven (bestand of map bestaat niet).")
+
+
+def test_export_to_a_file(run, tmp_path):
+    target = tmp_path / "brieven.jsonl"
+    assert run("export", "-o", str(target)).exit_code == 0
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == json.loads(run("stats", "--json").output)["letters"]

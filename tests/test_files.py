@@ -20,7 +20,7 @@ def test_symlink_loop_is_reported_in_dutch(tmp_path):
 def test_a_file_that_vanished_is_reported_in_dutch(tmp_path):
     with pytest.raises(ReadError) as caught:
         read_source(tmp_path / "weg.txt")
-    assert caught.value.reason == "kan niet gelezen worden (bestand bestaat niet (meer))"
+    assert caught.value.reason == "kan niet gelezen worden (bestand of map bestaat niet)"
 
 
 def test_a_path_through_a_file_is_reported_in_dutch(tmp_path):
