@@ -204,7 +204,7 @@ def apply_sidecar(letter: Letter, sidecar: Path, raw: bytes | None = None) -> Le
     try:
         data = json.loads(decode(raw if raw is not None else _read_bytes(sidecar), source))
     except json.JSONDecodeError as exc:
-        raise ReadError(source, f"ongeldige JSON ({exc})") from None
+        raise ReadError(source, _dutch_json_error(exc)) from None
     if not isinstance(data, dict):
         raise ReadError(source, "verwacht een JSON-object met metadatavelden")
     changes = {}
@@ -231,6 +231,28 @@ def apply_sidecar(letter: Letter, sidecar: Path, raw: bytes | None = None) -> Le
 
 
 _TYPE_NAMES = {str: "tekst", int: "geheel getal", list: "lijst"}
+
+# The json module's messages (exc.msg), in Dutch; users read the reason.
+_JSON_DUTCH = {
+    "Expecting value": "waarde verwacht",
+    "Expecting ',' delimiter": "komma verwacht",
+    "Expecting ':' delimiter": "dubbele punt verwacht",
+    "Expecting property name enclosed in double quotes":
+        "veldnaam tussen dubbele aanhalingstekens verwacht",
+    "Unterminated string starting at": "tekst zonder afsluitend aanhalingsteken",
+    "Extra data": "tekst na het einde van het JSON-object",
+    "Invalid control character at": "ongeldig stuurteken in een tekst",
+    "Invalid \\escape": "ongeldige escape met \\",
+    "Invalid \\uXXXX escape": "ongeldige \\u-escape",
+    # Python 3.13 and later:
+    "Illegal trailing comma before end of object": "komma vóór het einde van het object",
+    "Illegal trailing comma before end of array": "komma vóór het einde van de lijst",
+}
+
+
+def _dutch_json_error(exc: json.JSONDecodeError) -> str:
+    what = _JSON_DUTCH.get(exc.msg, "fout in de opbouw")
+    return f"ongeldige JSON: {what} (regel {exc.lineno}, kolom {exc.colno})"
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -71,8 +71,10 @@ def parse_html_letter(data: str, *, source: str, fallback_id: str) -> Letter:
     try:
         parser.feed(data)
         parser.close()
-    except Exception as exc:  # html.parser is lenient; anything left is corrupt input
-        raise ReadError(source, f"onleesbare HTML ({exc})") from None
+    except Exception:  # html.parser is lenient; anything left is corrupt input
+        # Where, not the parser's own (English) words.
+        line, column = parser.getpos()
+        raise ReadError(source, f"onleesbare HTML (regel {line}, kolom {column})") from None
     body = _clean("".join(parser.main_text) or "".join(parser.all_text))
     if not body:
         raise ReadError(source, "de HTML bevat geen tekst")

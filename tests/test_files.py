@@ -5,7 +5,7 @@ import os
 import pytest
 
 from corpus.errors import ReadError
-from corpus.files import os_reason, read_source
+from corpus.files import os_reason, read_letter, read_source
 
 
 def test_symlink_loop_is_reported_in_dutch(tmp_path):
@@ -38,3 +38,20 @@ def test_a_path_through_a_file_is_reported_in_dutch(tmp_path):
 ])
 def test_os_reason(code, reason):
     assert os_reason(OSError(code, os.strerror(code) if code else "?")) == reason
+
+
+@pytest.mark.parametrize("sidecar, reason", [
+    ('{"title": "x",}', "ongeldige JSON: veldnaam tussen dubbele aanhalingstekens verwacht "
+                        "(regel 1, kolom 15)"),
+    ('{"title" "x"}', "ongeldige JSON: dubbele punt verwacht (regel 1, kolom 10)"),
+    ('{"title": "x"}\nrest', "ongeldige JSON: tekst na het einde van het JSON-object "
+                             "(regel 2, kolom 1)"),
+    ('{"title": \n', "ongeldige JSON: waarde verwacht (regel 2, kolom 1)"),
+])
+def test_sidecar_json_errors_are_dutch(tmp_path, sidecar, reason):
+    (tmp_path / "brief.txt").write_text("Betreft: Iets\n\nGeachte voorzitter,\n", encoding="utf-8")
+    (tmp_path / "brief.json").write_text(sidecar, encoding="utf-8")
+    with pytest.raises(ReadError) as caught:
+        read_letter(tmp_path / "brief.txt")
+    assert caught.value.reason == reason
+    assert caught.value.path == str(tmp_path / "brief.json")
