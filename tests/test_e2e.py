@@ -28,6 +28,20 @@ CHROMIUM = os.environ.get("KAMERZOEK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+# Per metadata line ("Kamerstuk … · 13 mei 2019 · Brief regering"), per
+# item: does it start a line, and is the "·" before it inside the line's
+# visible box (the box clips what hangs past its left edge)?
+SEPARATORS = """lists => lists.map(list => {
+  const edge = list.getBoundingClientRect().left;
+  const clips = getComputedStyle(list).overflowX === 'hidden';
+  return [...list.children].map(item => {
+    const left = item.getBoundingClientRect().left;
+    const before = getComputedStyle(item, '::before');
+    return {startsLine: Math.abs(left - edge) < 1, content: before.content,
+            shown: !clips || left - parseFloat(before.width) >= edge - 0.5};
+  });
+})"""
 
 
 def in_ci() -> bool:
@@ -225,3 +239,30 @@ def test_the_widget_never_turns_api_text_into_markup(page, kamerzoek):
     assert "Kamerstuk 33 694, nr. 45" in widget.locator(".kzw-meta").inner_text()
     assert "13 mei 2019" in widget.locator(".kzw-meta").inner_text()
     assert widget.locator("button.kzw-suggest").inner_text() == "<b>wapens</b>"
+
+
+def separators(page, selector: str) -> list[list[dict]]:
+    return page.locator(selector).evaluate_all(SEPARATORS)
+
+
+def test_metadata_lines_never_start_with_a_separator_on_a_phone(browser, kamerzoek):
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    try:
+        tab = context.new_page()
+        tab.goto(kamerzoek + "/kst-33694-45?q=autonome+wapens")
+        lines = separators(tab, ".letter-head__kicker, .letter-head__meta, .doc-list__meta")
+        tab.goto(kamerzoek + "/?q=autonome+wapens")
+        lines += separators(tab, ".hit__meta")
+        tab.goto(kamerzoek + "/embed-demo")
+        widget = tab.locator(".kamerzoek-widget")
+        widget.locator("input[type=search]").fill("autonome wapens")
+        widget.locator("input[type=search]").press("Enter")
+        widget.locator(".kzw-hit").first.wait_for()
+        lines += separators(tab, ".kzw-meta")
+        items = [item for line in lines for item in line]
+        assert all(item["content"] == '"·"' for item in items)
+        assert all(item["shown"] != item["startsLine"] for item in items), lines
+        # Some line did wrap on the narrow screen, so the rule was put to work.
+        assert any(item["startsLine"] for line in lines for item in line[1:])
+    finally:
+        context.close()

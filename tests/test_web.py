@@ -183,8 +183,15 @@ def test_sort_links_and_pagination(client):
     assert any(attrs.get("rel") == "prev" for _, attrs, _ in links)
     sort_nav = re.search(r'<nav class="sort".*?</nav>', html, re.S).group(0)
     sorts = {text: href for href, attrs, text in Links(sort_nav).links}
-    assert set(sorts) == {"Relevantie", "Nieuwste eerst", "Oudste eerst"}
+    # Without search words nothing is more relevant than anything else.
+    assert set(sorts) == {"Nieuwste eerst", "Oudste eerst"}
     assert all("page=" not in href for href in sorts.values())
+    sort_nav = re.search(r'<nav class="sort".*?</nav>', page(client, "/?q=drones&sort=date"),
+                         re.S).group(0)
+    sorts = {text: (href, attrs) for href, attrs, text in Links(sort_nav).links}
+    assert set(sorts) == {"Relevantie", "Nieuwste eerst", "Oudste eerst"}
+    assert sorts["Nieuwste eerst"][1].get("aria-current") == "true"
+    assert args_of(sorts["Relevantie"][0]) == [("q", "drones"), ("sort", "relevance")]
 
 
 def test_a_page_past_the_end_says_so_and_links_the_last_page(client):
@@ -228,6 +235,14 @@ def test_inferred_topics_are_marked(client):
     hit = html[html.index("/kst-33694-45?q="):]
     hit = hit[:hit.index("</li>\n</ol>") if "</li>\n</ol>" in hit else 3000]
     assert "tag--inferred" in hit and "(afgeleid)" in hit
+
+
+def test_letter_page_says_how_its_topic_was_inferred(client):
+    assert client.get("/api/letters/kst-33694-45").get_json()["topic_source"] == "model"
+    html = page(client, "/kst-33694-45")
+    # A classifier over the letter's words, not a language model.
+    assert "Afgeleid uit de woorden van de brief (geen metadata)." in html
+    assert "taalmodel" not in html
 
 
 # --- bad input -----------------------------------------------------------------

@@ -58,7 +58,7 @@ def search_page():
         facets=present.facets(response, args, {"year": year_counts}),
         chips=present.chips(args, response.facet_labels),
         chart=year_chart(year_counts, args),
-        sort_links=present.sort_links(args, search.sort),
+        sort_links=present.sort_links(args, search.sort, bool(query)),
         pages=present.pagination(response, args),
         previous_href=present.page_href(args, response.page - 1) if response.page > 1 else None,
         next_href=present.page_href(args, response.page + 1)

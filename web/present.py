@@ -78,9 +78,10 @@ def chips(args, labels: dict[str, dict[str, str]]) -> list[Chip]:
             for name in FILTER_ARGS for value in dict.fromkeys(args.getlist(name)) if value]
 
 
-def sort_links(args, current: str) -> list[tuple[str, str, bool]]:
+def sort_links(args, current: str, has_query: bool) -> list[tuple[str, str, bool]]:
+    # Without search words there is nothing to be relevant to: no such order.
     return [(label, "?" + query_string(args, sort=key, page=None), key == current)
-            for key, label in SORT_LABELS.items()]
+            for key, label in SORT_LABELS.items() if has_query or key != "relevance"]
 
 
 def pagination(response: SearchResponse, args) -> list[PageLink]:
