@@ -1,15 +1,18 @@
-"""Property-based tests (hypothesis) of the query parser, the analyzer and
-highlighting: any input either works or is refused with the product's own
-QueryError; tokens have sane offsets; snippets never carry live markup."""
+"""Property-based tests (hypothesis) of the query parser, the analyzer,
+highlighting and whole searches on a small real index: any input either
+works or is refused with the product's own QueryError (SearchError for a
+search); tokens have sane offsets; snippets never carry live markup."""
 from __future__ import annotations
 
 import html
 import re
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 from index.analysis import dutch_analyzer
 from index.schema import make_schema
-from search.errors import QueryError
+from search import SearchRequest, Searcher
+from search.errors import QueryError, SearchError
 from search.query import (build_query, exclusion_query, expand_synonyms, filter_query,
                           parse_query)
 from search.snippets import opening, snippets
@@ -106,3 +109,50 @@ def test_query_words_in_snippets_are_escaped_too(query):
     terms = frozenset(t.text for t in ANALYZER(query, mode="query"))
     for fragment in snippets(query + " " + query, terms, BODY_ANALYZER, top=3):
         assert_safe(fragment)
+
+
+@pytest.fixture(scope="module")
+def small_searcher(tmp_path_factory, corpus):
+    """A real index of 30 real letters: the two modern ones and 28 moties."""
+    from index.builder import build_index
+
+    target = tmp_path_factory.mktemp("properties") / "ix"
+    letters = [corpus / "letters", *sorted((corpus / "kst-xml").glob("*.xml"))[:28]]
+    report = build_index(letters, target, procs=1)
+    assert report.letters == 30 and not report.failed
+    with Searcher(target) as searcher:
+        yield searcher
+
+
+FILTER_VALUES = st.one_of(st.sampled_from(
+    ["2019", "2015..2020", "2020..2015", "..2019", "onbekend", "abc", "33694", "21501-20",
+     "Internationaal", "Motie", "", " ", "*", "\x00"]), st.text(max_size=12))
+REQUESTS = st.builds(
+    SearchRequest, query=QUERIES,
+    filters=st.one_of(st.just({}), st.dictionaries(
+        st.sampled_from(["year", "dossier", "topic", "doc_type", "sender"]),
+        st.lists(FILTER_VALUES, max_size=3).map(tuple), max_size=2)),
+    # Mostly valid, so that most examples go all the way through a search.
+    sort=st.sampled_from(["relevance", "relevance", "date", "date_asc", "upside"]),
+    page=st.sampled_from([1, 1, 1, 2, 3, 0, -1]), per_page=st.sampled_from([10, 3, 20, 0]),
+    explain=st.booleans())
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(REQUESTS)
+def test_any_search_answers_or_raises_search_error(small_searcher, search):
+    """Through the whole search (ranking, facets, snippets, suggestions,
+    explanations), not only the parser: an answer or the product's own
+    SearchError, never anything else."""
+    try:
+        response = small_searcher.search(search)
+    except SearchError as exc:
+        event("refused")
+        assert str(exc)
+        return
+    event("answered" if response.total else "answered, nothing found")
+    assert len(response.hits) <= min(search.per_page, response.total)
+    for hit in response.hits:
+        for fragment in hit.snippets:
+            assert_safe(fragment)
