@@ -260,7 +260,8 @@ class _ProgressBars:
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, type=click.UNPROCESSED, metavar="[ZOEKWOORDEN]...")
-@click.option("--year", "years", multiple=True, metavar="JAAR", help="Jaar of jaren, bijv. 2019 of 2015..2020.")
+@click.option("--year", "years", multiple=True, metavar="JAAR",
+              help="Jaar of jaren, bijv. 2019 of 2015..2020.")
 @click.option("--dossier", "dossiers", multiple=True, metavar="NR",
               help="Dossiernummer, bijv. 33694.")
 @click.option("--topic", "topics", multiple=True, metavar="ONDERWERP",
@@ -455,14 +456,18 @@ def export(obj: Context, fmt, output, out_dir, index_name, max_mb):
     if fmt == "jsonl":
         if out_dir is not None:
             raise click.UsageError("--out hoort bij --format opensearch; gebruik -o voor jsonl.")
-        # Opened here rather than by click.File, whose reason is the system's English text.
-        try:
-            out = click.open_file(output, "w", encoding="utf-8")
-        except OSError as exc:
-            raise click.ClickException(f"Kan '{output}' niet schrijven ({os_reason(exc)}).") from None
-        with out, obj.searcher() as searcher:
-            for letter in searcher.letters():
-                out.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
+        with obj.searcher() as searcher:
+            # Opened here rather than by click.File, whose reason is the
+            # system's English text; after the index, so a missing index
+            # leaves an earlier export in place.
+            try:
+                out = click.open_file(output, "w", encoding="utf-8")
+            except OSError as exc:
+                raise click.ClickException(
+                    f"Kan '{output}' niet schrijven ({os_reason(exc)}).") from None
+            with out:
+                for letter in searcher.letters():
+                    out.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
         return
     if out_dir is None:
         raise click.UsageError("Geef met --out de map voor de OpenSearch-export.")
@@ -555,7 +560,8 @@ def config_command(obj: Context, as_json):
 
 
 @main.command()
-@click.option("--host", default=None, metavar="ADRES", help="Adres om op te luisteren (standaard: server.host, "
+@click.option("--host", default=None, metavar="ADRES",
+              help="Adres om op te luisteren (standaard: server.host, "
               "127.0.0.1; 0.0.0.0 voor het hele netwerk).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, metavar="POORT",
               help="Poort (standaard: server.port, 8000).")

@@ -258,3 +258,11 @@ def test_export_to_a_file(run, tmp_path):
     assert run("export", "-o", str(target)).exit_code == 0
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == json.loads(run("stats", "--json").output)["letters"]
+
+
+def test_export_without_an_index_leaves_an_earlier_file(tmp_path):
+    earlier = tmp_path / "brieven.jsonl"
+    earlier.write_text('{"id": "x"}\n', encoding="utf-8")
+    result = kamerzoek("--index", str(tmp_path / "leeg"), "export", "-o", str(earlier))
+    assert result.exit_code == 1 and "Geen index gevonden" in result.output
+    assert earlier.read_text(encoding="utf-8") == '{"id": "x"}\n'
