@@ -3,6 +3,7 @@ subprocess, leaves the previous index searchable; the next run recovers by
 itself and ends with exactly the letters that were readable."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -51,8 +52,9 @@ def searchable(index_dir) -> int:
         return total
 
 
-def run_and_kill(args, index_dir: Path, stage: str, delay: float = 0.0) -> str:
-    """Start `kamerzoek index`, SIGKILL it once `stage` shows on stderr."""
+def run_and_kill(args, index_dir: Path, stage: str, until=lambda: True) -> str:
+    """Start `kamerzoek index`, SIGKILL it once `stage` shows on stderr and
+    `until()` holds."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([kamerzoek(), "--index", str(index_dir), "index", "--procs", "1",
                              *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -66,17 +68,27 @@ def run_and_kill(args, index_dir: Path, stage: str, delay: float = 0.0) -> str:
     reader = threading.Thread(target=watch, daemon=True)
     reader.start()
     deadline = time.monotonic() + 120
-    while not any(stage in line for line in seen):
+    while not (any(stage in line for line in seen) and until()):
         assert proc.poll() is None, f"finished before {stage!r}: {''.join(seen)}"
         assert time.monotonic() < deadline, "stage never reached"
         time.sleep(0.005)
-    time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     out, _ = proc.communicate(timeout=30)
     reader.join(timeout=5)
     assert proc.returncode == -signal.SIGKILL, "the build ended before it was killed"
     assert b"Klaar" not in out
     return "".join(seen)
+
+
+def sizes(folder: Path) -> dict[str, int]:
+    """Every file under `folder` with its size."""
+    found = {}
+    for path in folder.rglob("*"):
+        # A writer's temporary file may go between listing and looking.
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file():
+                found[str(path.relative_to(folder))] = path.stat().st_size
+    return found
 
 
 def run(args, index_dir: Path) -> subprocess.CompletedProcess:
@@ -112,7 +124,16 @@ def test_killed_incremental_update_leaves_the_old_index_and_the_next_run_recover
         data = path.read_bytes()
         path.write_bytes(data.replace(b"</officiele-publicatie>",
                                       b"<al>nagekomen aanvulling</al></officiele-publicatie>"))
-    run_and_kill([folder], index_dir, "Index schrijven", delay=0.2)
+    existing = sizes(index_dir)
+
+    def writing() -> bool:
+        # The writer's own new files in the index folder (its segment, the
+        # documents it has put on disk), as a rebuild's staging folder.
+        return sum(size for name, size in sizes(index_dir).items() if name not in existing) > 0
+
+    run_and_kill([folder], index_dir, "Index schrijven", until=writing)
+    left = set(sizes(index_dir)) - set(existing)
+    assert left, "killed before writing: nothing tested"
     assert ids(index_dir) == before and searchable(index_dir) == FILES
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest('"nagekomen aanvulling"')).total == 0
@@ -120,6 +141,7 @@ def test_killed_incremental_update_leaves_the_old_index_and_the_next_run_recover
     done = run([folder], index_dir)
     assert done.returncode == 0, done.stderr
     assert "300 bijgewerkt" in done.stdout
+    assert not left & set(sizes(index_dir)), "the killed writer's files were left behind"
     assert ids(index_dir) == before and searchable(index_dir) == FILES
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest('"nagekomen aanvulling"')).total == FILES
