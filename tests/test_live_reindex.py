@@ -69,9 +69,9 @@ def test_server_keeps_answering_while_the_index_is_rewritten(tmp_path, corpus):
             except Exception as exc:  # connection errors count too
                 errors.append(f"{path}: {exc!r}")
 
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     try:
         assert total() == 150
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()
         time.sleep(1)
@@ -93,7 +93,8 @@ def test_server_keeps_answering_while_the_index_is_rewritten(tmp_path, corpus):
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=60)
+            if thread.is_alive():
+                thread.join(timeout=60)
         server.shutdown()
     assert errors == [], errors[:5]
     assert set(statuses) == {200} and sum(statuses.values()) > 50, statuses
