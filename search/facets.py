@@ -17,15 +17,23 @@ from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 TITLE_SAMPLE = 100
 
 
+def _column(reader, fieldname: str) -> list:
+    # An index without letters has no segments, and Whoosh's reader for it
+    # has no columns at all.
+    if reader.doc_count_all() == 0:
+        return []
+    return list(reader.column_reader(fieldname))
+
+
 class FacetTable:
     def __init__(self, reader):
         self.values: dict[str, list] = {}
         for name, fieldname in FACET_FIELDS.items():
-            column = list(reader.column_reader(fieldname))
+            column = _column(reader, fieldname)
             if name in MULTI_VALUED:
                 column = [tuple(_split(v)) for v in column]
             self.values[name] = column
-        self.dates: list[str] = list(reader.column_reader("date"))
+        self.dates: list[str] = _column(reader, "date")
 
     def count(self, docnums, names, limit: int | None = None,
               unlimited: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:

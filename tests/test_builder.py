@@ -145,7 +145,10 @@ def test_an_empty_folder_builds_an_empty_index(tmp_path):
     (tmp_path / "leeg").mkdir()
     report = build_index([tmp_path / "leeg"], tmp_path / "ix", procs=2)
     assert (report.added, report.failed, report.letters) == (0, [], 0)
-    assert store.open_index(tmp_path / "ix").doc_count() == 0
+    with Searcher(tmp_path / "ix") as searcher:
+        response = searcher.search(SearchRequest(query="wapens"))
+        assert (response.total, response.hits) == (0, [])
+        assert searcher.stats().letters == 0
 
 
 def test_parallel_build_equals_serial_build(corpus, tmp_path):
