@@ -1,6 +1,7 @@
 """The letter record: what every reader produces and the indexer consumes."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 
 
@@ -52,6 +53,22 @@ class Letter:
 
     def with_changes(self, **changes) -> "Letter":
         return replace(self, **changes)
+
+    def sender_names(self) -> tuple[str, ...]:
+        """Each person or office in ``sender``, so a co-signer counts and
+        filters on their own: KOOP's indieners are joined with "; "; a motie
+        read from its heading or signature names its members "Ellian en
+        Veltman" or "Beckerman c.s." (the first signer, others unnamed). A
+        government sender is one office even when it holds "en" ("Minister
+        van Onderwijs, Cultuur en Wetenschap")."""
+        names = [n.strip() for n in (self.sender or "").split(";")]
+        if self.doc_type == "Motie":
+            names = [part for n in names for part in _MOTIE_NAMES.split(_CO_SIGNERS.sub("", n))]
+        return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+_MOTIE_NAMES = re.compile(r"\s+en\s+")
+_CO_SIGNERS = re.compile(r"\s*c\.s\.$")
 
 
 LIST_FIELDS = ("topics", "subtopics", "references")

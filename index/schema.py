@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from whoosh import columns
+from whoosh.analysis import RegexTokenizer, StripFilter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from corpus.letter import Letter
@@ -11,7 +12,7 @@ from corpus.letter import Letter
 from .analysis import dutch_analyzer, plain_analyzer
 
 # Bump when fields change; an index with another revision must be rebuilt.
-SCHEMA_REVISION = 2
+SCHEMA_REVISION = 3
 UNKNOWN = "onbekend"  # facet value for a field the letter does not state
 
 # Facet name -> index field. The web and CLI name facets by the keys.
@@ -25,7 +26,9 @@ FACET_FIELDS = {
     "vergaderjaar": "vergaderjaar",
     "chamber": "chamber",
 }
-MULTI_VALUED = {"topic"}
+# Facets with several values per letter -> the separator of their column
+# value. Senders are joined with ";": an office may hold a comma.
+MULTI_VALUED = {"topic": ",", "sender": ";"}
 
 
 def facet_field(sortable: bool = True) -> ID:
@@ -56,7 +59,8 @@ def make_schema(splitter=None) -> Schema:
         dossier=facet_field(),
         vergaderjaar=facet_field(),
         doc_type=facet_field(),
-        sender=facet_field(),
+        sender=KEYWORD(analyzer=RegexTokenizer(r"[^;]+") | StripFilter(), scorable=False,
+                       sortable=columns.VarBytesListColumn()),
         ministry=facet_field(),
         chamber=facet_field(),
         # Several themes per letter: a list column lets facets count each.
@@ -87,7 +91,7 @@ def to_document(letter: Letter, digest: str) -> dict:
         "dossier": letter.dossier or UNKNOWN,
         "vergaderjaar": letter.vergaderjaar or UNKNOWN,
         "doc_type": letter.doc_type or UNKNOWN,
-        "sender": letter.sender or UNKNOWN,
+        "sender": ";".join(letter.sender_names()) or UNKNOWN,
         "ministry": letter.ministry or UNKNOWN,
         "chamber": letter.chamber or UNKNOWN,
         "topic": ",".join(letter.topics) or UNKNOWN,

@@ -31,7 +31,7 @@ class FacetTable:
         for name, fieldname in FACET_FIELDS.items():
             column = _column(reader, fieldname)
             if name in MULTI_VALUED:
-                column = [tuple(_split(v)) for v in column]
+                column = [tuple(_split(v, MULTI_VALUED[name])) for v in column]
             self.values[name] = column
         self.dates: list[str] = _column(reader, "date")
 
@@ -97,10 +97,10 @@ class DossierTitles:
         return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
 
 
-def _split(value) -> list[str]:
+def _split(value, separator: str) -> list[str]:
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     if isinstance(value, (list, tuple)):
         return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value] or [UNKNOWN]
-    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+    parts = [p.strip() for p in (value or "").split(separator) if p.strip()]
     return parts or [UNKNOWN]

@@ -111,13 +111,18 @@ def test_same_folder_and_file_name_in_two_trees_are_two_letters(corpus, tmp_path
     assert len(ids(tmp_path / "ix")) == 2
 
 
-def test_index_from_other_analysis_version_is_refused(folder, tmp_path):
+@pytest.mark.parametrize("change", ["analysis", "schema"])
+def test_index_from_other_analysis_version_is_refused(folder, tmp_path, change):
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)
     manifest = store.read_manifest(index_dir)
-    manifest["analysis"]["snowballstemmer"] = "2.2.0"
+    if change == "analysis":
+        manifest["analysis"]["snowballstemmer"] = "2.2.0"
+    else:
+        # An index from before a schema change (such as the multi-valued sender).
+        manifest["schema_revision"] -= 1
     store.write_manifest(index_dir, manifest)
-    with pytest.raises(store.IndexOutdated, match="opnieuw"):
+    with pytest.raises(store.IndexOutdated, match="kamerzoek index --rebuild"):
         Searcher(index_dir)
 
 

@@ -208,6 +208,16 @@ def test_filter_option_with_part_of_a_value(run):
     assert senders == _total(run, "--sender", "Minister van Buitenlandse Zaken") > 0
 
 
+def test_sender_option_finds_a_co_signer(run):
+    # "M.H. Bikker; D.G.M. Ceder" is found by either person, not by the pair.
+    ceder = _total(run, "--sender", "D.G.M. Ceder")
+    assert ceder > 100
+    # Read from the heading, "Ceder en Stoffer" counts for Ceder too.
+    assert _total(run, "--sender", "ceder") > 200
+    assert _total(run, "afzender:ceder") > ceder
+    assert run("search", "--sender", "M.H. Bikker; D.G.M. Ceder").exit_code == 1
+
+
 def test_filter_option_values_are_or_ed(run):
     both = _total(run, "--type", "motie", "--type", "brief regering")
     assert both == _total(run, "--type", "Motie") + _total(run, "--type", "Brief regering")

@@ -106,6 +106,39 @@ def test_topic_facet_counts_each_value_of_multi_topic_letters(searcher, corpus):
     assert response.facets["topic"] == dict(expected)
 
 
+def test_sender_facet_counts_each_co_signer(searcher, corpus):
+    """A co-signed motie counts for every signer: KOOP's indieners, counted
+    straight from the files' embedded metadata, equal the sender facet and
+    what filtering on one of them finds."""
+    indieners = Counter()
+    for path in (corpus / "kst-xml").glob("*.xml"):
+        text = path.read_text(encoding="utf-8")
+        indieners.update(set(re.findall(r'name="OVERHEIDop.indiener"[^>]*content="([^"]+)"', text)))
+    facet = searcher.facets(SearchRequest(query=""), names=("sender",))["sender"]
+    for name in ("D.G.M. Ceder", "M.H. Bikker", "C. Teunissen"):
+        assert indieners[name] > 20
+        assert facet[name] == indieners[name]
+        found = search(searcher, "", filters={"sender": (name,)}, per_page=100)
+        assert found.total == indieners[name]
+        assert all(name in hit.sender.split("; ") for hit in found.hits)
+    # Shown as the file gives it, counted per person.
+    together = search(searcher, "", filters={"sender": ("M.H. Bikker",)}, per_page=100)
+    assert "M.H. Bikker; D.G.M. Ceder" in {hit.sender for hit in together.hits}
+    assert not any(";" in value for value in facet)
+
+
+def test_sender_facet_splits_motie_headings_into_members(searcher):
+    """Without KOOP's metadata a motie's sender comes from its heading or
+    signature ("Ceder en Stoffer", "Ceder c.s."): each member is a value."""
+    letters = [searcher.get(hit.id) for hit in
+               search(searcher, "", filters={"sender": ("Ceder",)}, per_page=100).hits]
+    shown = {letter.sender for letter in letters}
+    assert {"Ceder", "Ceder c.s."} <= shown and any(" en " in s for s in shown)
+    facet = searcher.facets(SearchRequest(query=""), names=("sender",))["sender"]
+    assert "Ceder en Stoffer" not in facet and "Ceder c.s." not in facet
+    assert facet["Stoffer"] >= 8
+
+
 def test_facets_cover_all_matches_not_the_page(searcher):
     response = search(searcher, "zorg", per_page=5)
     assert response.total > 100

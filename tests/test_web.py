@@ -246,6 +246,18 @@ def test_letter_page_says_how_its_topic_was_inferred(client):
     assert "taalmodel" not in html
 
 
+def test_letter_page_links_each_co_signer(client):
+    hits = client.get("/api/search?q=motie&per_page=100").get_json()["hits"]
+    letter = next(h for h in hits if h["sender"] and "; " in h["sender"])
+    html = page(client, f"/{letter['id']}")
+    assert letter["sender"] in html
+    for name in letter["sender"].split("; "):
+        link = re.search(r'href="(/\?sender=[^"]+)">' + re.escape(name) + "<", html)
+        assert link, name
+        found = page(client, link.group(1).replace("&amp;", "&") + "&per_page=100")
+        assert f'href="/{letter["id"]}' in found
+
+
 # --- bad input -----------------------------------------------------------------
 
 @pytest.mark.parametrize("query, parameter", [
