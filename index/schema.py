@@ -12,7 +12,7 @@ from corpus.letter import Letter
 from .analysis import dutch_analyzer, plain_analyzer
 
 # Bump when fields change; an index with another revision must be rebuilt.
-SCHEMA_REVISION = 3
+SCHEMA_REVISION = 4
 UNKNOWN = "onbekend"  # facet value for a field the letter does not state
 
 # Facet name -> index field. The web and CLI name facets by the keys.
@@ -52,7 +52,9 @@ def make_schema(splitter=None) -> Schema:
         sender_text=TEXT(analyzer=plain_analyzer(), stored=False),
         topic_text=TEXT(analyzer=plain_analyzer(), stored=False),
         doc_type_text=TEXT(analyzer=plain_analyzer(), stored=False),
-        kamerstuk=ID(stored=False),
+        # Not a facet: one value per letter, so every count would be 1. A
+        # filter (kamerstuk:33694-45) and a sort key instead.
+        kamerstuk=ID(stored=False, sortable=True),
         references=KEYWORD(commas=True, stored=False),
         date=ID(sortable=True),  # ISO date; "" when unknown, sorts last
         year=facet_field(),

@@ -55,6 +55,7 @@ FIELD_ALIASES = {
     "vergaderjaar": "vergaderjaar",
     "kamer": "chamber",
     "titel": "title", "title": "title",
+    "kamerstuk": "kamerstuk",
 }
 
 _IDENTIFIER_RE = re.compile(
@@ -63,6 +64,10 @@ _IDENTIFIER_RE = re.compile(
     # Not after "dossier:": there "21501-20" is a sub-dossier, not a letter.
     r"|(?<![\w:-])\d{5}-\d{1,4}(?![\w-])",
     re.IGNORECASE)
+# Read before identifiers are taken out of the query: the value of
+# "kamerstuk:" is one, in any notation ("kamerstuk:\"33 694, nr. 45\"").
+_KAMERSTUK_FILTER_RE = re.compile(r'(?<![\w-])(?P<neg>-)?kamerstuk:(?:"(?P<phrase>[^"]*)"?|(?P<word>\S+))',
+                                  re.IGNORECASE)
 _TOKEN_RE = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _OR_WORDS = {"OR", "OF", "|"}
@@ -93,6 +98,10 @@ class ParsedQuery:
 def parse_query(text: str) -> ParsedQuery:
     text = _clean(text)
     parsed = ParsedQuery()
+    for match in _KAMERSTUK_FILTER_RE.finditer(text):
+        value = match.group("phrase") if match.group("phrase") is not None else match.group("word")
+        parsed.field_filters.append(("kamerstuk", value, bool(match.group("neg"))))
+    text = _KAMERSTUK_FILTER_RE.sub(" ", text)
     for match in _IDENTIFIER_RE.finditer(text):
         kst = parse_identifier(match.group(0))
         if kst and kst not in parsed.identifiers:
@@ -249,6 +258,12 @@ def filter_query(facet: str, value: str, schema) -> Q.Query:
         return Q.Or([Q.Term("dossier", dossier), Q.Prefix("dossier", dossier + "-")])
     if facet == "vergaderjaar":
         return Q.Term("vergaderjaar", normalise_vergaderjaar(value) or value)
+    if facet == "kamerstuk":
+        kst = parse_identifier(value)
+        if kst is None:
+            raise QueryError(f"'{value}' is geen Kamerstuknummer: gebruik bijvoorbeeld "
+                             f"kamerstuk:33694-45 of kamerstuk:\"33 694, nr. 45\".")
+        return Q.Term("kamerstuk", kst)
     if facet == "chamber":
         lowered = value.lower()
         for name in ("Tweede Kamer", "Eerste Kamer"):
@@ -507,7 +522,8 @@ def _facet_for(fieldname: str) -> str:
     facet = FIELD_ALIASES.get(fieldname.lower())
     if facet is None:
         known = ", ".join(sorted({k for k in FIELD_ALIASES if not k.isascii() or k in (
-            "jaar", "dossier", "onderwerp", "afzender", "soort", "vergaderjaar", "kamer", "titel")}))
+            "jaar", "dossier", "onderwerp", "afzender", "soort", "vergaderjaar", "kamer", "titel",
+            "kamerstuk")}))
         raise QueryError(f"Onbekend veld '{fieldname}:'. Bekende velden: {known}.")
     return facet
 

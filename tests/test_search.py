@@ -74,7 +74,19 @@ def test_field_filters(searcher):
     assert motions.total and all(h.doc_type == "Motie" for h in motions.hits)
 
 
+def test_kamerstuk_filter_keeps_that_letter_only(searcher):
+    # The identifier typed alone also finds the letters citing it.
+    assert search(searcher, "33694-45").total > 1
+    for typed in ("kamerstuk:33694-45", 'kamerstuk:"33 694, nr. 45"', "Kamerstuk:kst-33694-45"):
+        assert [h.id for h in search(searcher, typed).hits] == ["kst-33694-45"], typed
+    without = search(searcher, "autonome wapens -kamerstuk:33694-45", per_page=100)
+    assert without.total and "kst-33694-45" not in {h.id for h in without.hits}
+    with searcher.reading() as version:
+        assert version.searcher.reader().has_column("kamerstuk")
+
+
 @pytest.mark.parametrize("query,parameter", [("jaar:abc", "jaar"), ("kleur:rood", "q"),
+                                             ("kamerstuk:abc", "q"),
                                              ("*", "q"), ("a*", "q")])
 def test_bad_queries_raise_the_products_error(searcher, query, parameter):
     with pytest.raises(QueryError) as caught:
