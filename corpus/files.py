@@ -9,13 +9,16 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 
 from .errors import NotALetter, ReadError
 from .html_reader import parse_html_letter
+from .kamerstuk import make_kamerstuk_id, normalise_dossier, parse_identifier
 from .letter import LIST_FIELDS, Letter
 from .text_reader import parse_text_letter
+from .themes import THEMES, official_theme
 from .xml_reader import parse_xml_letter
 
 LETTER_SUFFIXES = {".xml": "xml", ".html": "html", ".htm": "html",
@@ -219,15 +222,62 @@ def apply_sidecar(letter: Letter, sidecar: Path, raw: bytes | None = None) -> Le
                 raise ReadError(source, f"veld '{key}' moet een lijst van teksten zijn")
             value = tuple(value or ())
         changes[key] = value
-    if "date" in changes and changes["date"]:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", changes["date"]):
-            raise ReadError(source, "veld 'date' moet de vorm JJJJ-MM-DD hebben")
-        changes.setdefault("year", int(changes["date"][:4]))
+    _check_values(changes, source)
+    if changes.get("date") and changes.get("year") is None:
+        changes["year"] = int(changes["date"][:4])
+    final = letter.with_changes(**changes)
+    if ("year" in changes or "date" in changes) and final.date and final.year != int(final.date[:4]):
+        raise ReadError(source, f"veld 'year' ({final.year}) past niet bij de datum {final.date}")
     if "topics" in changes:
         changes["topic_source"] = "sidecar" if changes["topics"] else None
-    if "kamerstuk" in changes and "id" not in changes and changes["kamerstuk"]:
+    if "kamerstuk" not in changes and ("dossier" in changes or "ondernummer" in changes):
+        # A new dossier or number makes another Kamerstuk: the old one (or
+        # an id from the path) would name a letter this is not.
+        changes["kamerstuk"] = make_kamerstuk_id(final.dossier, final.ondernummer)
+    if "id" not in changes and changes.get("kamerstuk"):
         changes["id"] = changes["kamerstuk"]
     return letter.with_changes(**changes)
+
+
+def _check_values(changes: dict, source: str) -> None:
+    """Values a reader could not have produced are refused, naming the key;
+    the normal forms replace what was typed."""
+    if changes.get("date"):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", changes["date"]):
+            raise ReadError(source, "veld 'date' moet de vorm JJJJ-MM-DD hebben")
+        try:
+            date.fromisoformat(changes["date"])
+        except ValueError:
+            raise ReadError(source, f"veld 'date' ('{changes['date']}') is geen bestaande "
+                                    "datum") from None
+    for key in ("topics", "subtopics"):
+        checked = []
+        for value in changes.get(key, ()):
+            theme, _, rest = value.partition("|")
+            official = official_theme(theme)
+            if official is None or (key == "topics" and rest):
+                raise ReadError(source, f"veld '{key}': '{value}' is geen thema van de "
+                                        f"TaxonomieBeleidsagenda (toegestaan: {', '.join(THEMES)})")
+            checked.append(f"{official} | {rest.strip()}" if rest.strip() else official)
+        if key in changes:
+            changes[key] = tuple(checked)
+    if changes.get("dossier"):
+        dossier = normalise_dossier(changes["dossier"])
+        if dossier is None:
+            raise ReadError(source, f"veld 'dossier' ('{changes['dossier']}') is geen "
+                                    "dossiernummer, zoals 33694 of 21501-20")
+        changes["dossier"] = dossier
+    if changes.get("ondernummer"):
+        if not changes["ondernummer"].strip().isdigit():
+            raise ReadError(source, f"veld 'ondernummer' ('{changes['ondernummer']}') moet "
+                                    "een getal zijn")
+        changes["ondernummer"] = changes["ondernummer"].strip().lstrip("0") or "0"
+    if changes.get("kamerstuk"):
+        kamerstuk = parse_identifier(changes["kamerstuk"])
+        if kamerstuk is None:
+            raise ReadError(source, f"veld 'kamerstuk' ('{changes['kamerstuk']}') is geen "
+                                    "Kamerstuknummer, zoals kst-33694-45")
+        changes["kamerstuk"] = kamerstuk
 
 
 _TYPE_NAMES = {str: "tekst", int: "geheel getal", list: "lijst"}

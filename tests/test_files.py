@@ -1,5 +1,6 @@
 """Reading files from disk: the system's refusals are reported in Dutch."""
 import errno
+import json
 import os
 
 import pytest
@@ -55,3 +56,54 @@ def test_sidecar_json_errors_are_dutch(tmp_path, sidecar, reason):
         read_letter(tmp_path / "brief.txt")
     assert caught.value.reason == reason
     assert caught.value.path == str(tmp_path / "brief.json")
+
+
+def _with_sidecar(tmp_path, corpus, name: str, sidecar: dict):
+    letter = tmp_path / name
+    letter.write_bytes((corpus / "letters" / name).read_bytes())
+    letter.with_suffix(".json").write_text(json.dumps(sidecar), encoding="utf-8")
+    return letter
+
+
+@pytest.mark.parametrize("sidecar, reason", [
+    ({"date": "2021-13-45"}, "veld 'date' ('2021-13-45') is geen bestaande datum"),
+    ({"date": "2021-02-29"}, "veld 'date' ('2021-02-29') is geen bestaande datum"),
+    ({"date": "13 mei 2019"}, "veld 'date' moet de vorm JJJJ-MM-DD hebben"),
+    ({"topics": ["Kattenvoer"]}, "veld 'topics': 'Kattenvoer' is geen thema van de "
+                                 "TaxonomieBeleidsagenda (toegestaan: Bestuur, "),
+    ({"subtopics": ["Kattenvoer | Brokjes"]}, "veld 'subtopics': 'Kattenvoer | Brokjes' is geen"),
+    ({"date": "2020-03-01", "year": 2019}, "veld 'year' (2019) past niet bij de datum 2020-03-01"),
+    ({"year": 2020}, "veld 'year' (2020) past niet bij de datum 2019-05-13"),
+    ({"dossier": "Defensie"}, "veld 'dossier' ('Defensie') is geen dossiernummer"),
+    ({"ondernummer": "45a"}, "veld 'ondernummer' ('45a') moet een getal zijn"),
+    ({"kamerstuk": "brief 45"}, "veld 'kamerstuk' ('brief 45') is geen Kamerstuknummer"),
+])
+def test_sidecar_values_are_checked_naming_file_and_key(tmp_path, corpus, sidecar, reason):
+    # kst-33694-45.md states its date, 13 May 2019.
+    letter = _with_sidecar(tmp_path, corpus, "kst-33694-45.md", sidecar)
+    with pytest.raises(ReadError) as caught:
+        read_letter(letter)
+    assert caught.value.reason.startswith(reason)
+    assert caught.value.path == str(letter.with_suffix(".json"))
+
+
+def test_sidecar_values_in_their_normal_form(tmp_path, corpus):
+    letter = read_letter(_with_sidecar(tmp_path, corpus, "kst-33694-45.md", {
+        "topics": ["zorg en  gezondheid"], "subtopics": ["Zorg en gezondheid|Jeugdzorg"],
+        "date": "2019-05-14"}))
+    assert letter.topics == ("Zorg en gezondheid",) and letter.topic_source == "sidecar"
+    assert letter.subtopics == ("Zorg en gezondheid | Jeugdzorg",)
+    assert (letter.date, letter.year) == ("2019-05-14", 2019)
+
+
+def test_sidecar_dossier_and_number_make_the_kamerstuk_and_id(tmp_path, corpus):
+    # The Koopmans letter states no number of its own: its id comes from the path.
+    name = "brief-opvolging-motie-koopmans.txt"
+    assert read_letter(corpus / "letters" / name).kamerstuk is None
+    letter = read_letter(_with_sidecar(tmp_path, corpus, name,
+                                       {"dossier": "33 694", "ondernummer": "046"}))
+    assert (letter.dossier, letter.ondernummer) == ("33694", "46")
+    assert letter.kamerstuk == letter.id == "kst-33694-46"
+    given = read_letter(_with_sidecar(tmp_path, corpus, name, {
+        "dossier": "33694", "ondernummer": "46", "id": "koopmans"}))
+    assert (given.kamerstuk, given.id) == ("kst-33694-46", "koopmans")

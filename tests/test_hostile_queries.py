@@ -6,11 +6,13 @@ mode cannot be switched on from outside."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
 from urllib.parse import quote
 from xml.etree import ElementTree
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
@@ -216,6 +218,7 @@ def test_debug_mode_cannot_be_switched_on_from_outside(index_dir, monkeypatch, t
 
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;"\'<b>'
+XSS_TOPIC = f"Onderwerp {XSS}"
 
 
 @pytest.fixture(scope="module")
@@ -229,8 +232,16 @@ def xss_app(tmp_path_factory, corpus):
         f"nog meer zeppelins.\n", encoding="utf-8")
     (folder / "xss.json").write_text(json.dumps({
         "id": "xss-1", "title": f"Titel zeppelins {XSS}", "sender": f"Afzender {XSS}",
-        "dossier_title": f"Dossier {XSS}", "topics": [f"Onderwerp {XSS}"],
+        "dossier_title": f"Dossier {XSS}", "topics": ["Internationaal"],
         "date": "2024-01-02"}), encoding="utf-8")
+    # A sidecar may only name official themes; KOOP's own metadata is taken
+    # as it stands, so a hostile topic can come from there.
+    labelled = next(p for p in sorted((corpus / "kst-xml").glob("*.xml"))
+                    if 'name="OVERHEID.category"' in p.read_text(encoding="utf-8"))
+    text = re.sub(r'(name="OVERHEID.category"[^>]*content=)"[^"]*"',
+                  lambda m: m.group(1) + quoteattr(XSS_TOPIC),
+                  labelled.read_text(encoding="utf-8"), count=1)
+    (folder / labelled.name).write_text(text, encoding="utf-8")
     index_dir = folder.parent / "ix"
     report = build_index([folder], index_dir, procs=1)
     assert not report.failed
@@ -246,13 +257,14 @@ def test_xss_in_letters_metadata_and_queries_renders_as_text(xss_app):
     client = xss_app.test_client()
     for url in ("/?q=zeppelins", "/?q=" + quote(XSS), "/?q=zeppelins&sort=date",
                 "/xss-1", "/xss-1?q=" + quote("zeppelins " + XSS), "/?q=" + quote("titel:" + XSS),
-                "/?sender=" + quote(f"Afzender {XSS}"), "/embed-demo?x=" + quote(XSS),
+                "/?sender=" + quote(f"Afzender {XSS}"), "/?topic=" + quote(XSS_TOPIC),
+                "/embed-demo?x=" + quote(XSS),
                 "/nope" + quote(XSS)):
         response = client.get(url)
         assert response.status_code < 500, url
         html = response.get_data(as_text=True)
         no_live_markup(html)
-        if url.startswith("/?q=zeppelins") or url.startswith("/xss-1"):
+        if url.startswith(("/?q=zeppelins", "/xss-1", "/?topic=")):
             assert "&lt;script&gt;" in html, url
     feed = client.get("/feed.atom?q=zeppelins")
     assert feed.status_code == 200
@@ -261,6 +273,7 @@ def test_xss_in_letters_metadata_and_queries_renders_as_text(xss_app):
     titles = [e.text for e in root.iterfind("a:entry/a:title", ns)]
     assert any(XSS in (t or "") for t in titles)  # kept as text, escaped by XML
     assert b"<script>" not in feed.data
+    assert client.get("/api/search?topic=" + quote(XSS_TOPIC)).json["total"] >= 1
     data = client.get("/api/letters/xss-1").json
     assert data["title"] == f"Titel zeppelins {XSS}" and data["sender"] == f"Afzender {XSS}"
     api = client.get("/api/search?q=zeppelins")
