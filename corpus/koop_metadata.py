@@ -55,7 +55,7 @@ def fields_from_meta(meta: Meta) -> dict:
     _put(out, "title", first(meta, "OVERHEIDop.documenttitel") or _title_from_dc(meta))
     _put(out, "dossier_title", first(meta, "OVERHEIDop.dossiertitel"))
     _put(out, "vergaderjaar", normalise_vergaderjaar(first(meta, "OVERHEIDop.vergaderjaar")))
-    _put(out, "doc_type", first(meta, "DC.type", "OVERHEIDop.KamerstukTypen"))
+    _put(out, "doc_type", _doc_type(meta))
     # The letter's own date beats the publication date (DCTERMS.issued),
     # which readers use only when the document itself carries no date.
     date = first(meta, "OVERHEIDop.datumBrief") or first(meta, "OVERHEIDop.datumIndiening")
@@ -109,6 +109,17 @@ def chamber_name(text: str | None) -> str | None:
     if "verenigde vergadering" in lowered:
         return "Verenigde Vergadering"
     return None
+
+
+def _doc_type(meta: Meta) -> str | None:
+    """The Kamerstuk type ("Motie"), else the kind of parliamentary paper
+    ("Aanhangsel van de Handelingen"). The HTML of an Aanhangsel gives only
+    its subtype (AanhangselTypen "Antwoord"), which names the kind as well."""
+    found = first(meta, "DC.type", "OVERHEIDop.KamerstukTypen") or first(
+        meta, "DC.type", "OVERHEIDop.Parlementair")
+    if not found and first(meta, "DC.type", "OVERHEIDop.AanhangselTypen"):
+        found = "Aanhangsel van de Handelingen"
+    return found
 
 
 def _title_from_dc(meta: Meta) -> str | None:

@@ -10,6 +10,15 @@ _SMALL = {"van", "de", "het", "en", "der", "voor", "op", "in", "over", "met", "t
           "te", "ter", "een", "den", "bij", "aan", "inzake", "naar", "om", "na"}
 _LOWER_START = {"minister", "staatssecretaris", "minister-president", "ministers",
                 "staatssecretarissen", "lid", "leden", "brief", "motie", "amendement"}
+# The words of an amended motie's heading ("TWEEDE NADER GEWIJZIGDE MOTIE VAN
+# HET LID PATIJN C.S. TER VERVANGING VAN DIE GEDRUKT ONDER NR. 17"), KOOP's
+# typos included; never part of a name.
+_AMENDED = {"nader", "gewijzigde", "gewijzigd", "gewijzige", "gewijzgide", "vervanging",
+            "die", "gedrukt", "onder", "nr.", "c.s.", "c.s"}
+_ORDINALS = {"tweede", "derde", "vierde", "vijfde"}
+# After "lid"/"leden" the members' names run until one of these words.
+_NAMES_END = {"over", "ter", "inzake", "c.s.", "c.s", "tot", "met", "ten"}
+_NAME_PREFIXES = {"van", "de", "den", "der", "in", "'t", "te"}
 
 
 def doc_type_from_heading(heading: str) -> str | None:
@@ -29,10 +38,22 @@ def readable_heading(heading: str) -> str:
         return heading
     words = heading.lower().split(" ")
     out = []
+    in_names = False
     for i, word in enumerate(words):
+        previous = words[i - 1] if i else ""
+        if previous in ("lid", "leden"):
+            in_names = True
+        elif word in _NAMES_END:
+            in_names = False
         if i == 0:
             out.append(word[:1].upper() + word[1:])
-        elif word in _SMALL or word in _LOWER_START:
+        elif in_names and word in _NAME_PREFIXES and previous in ("lid", "leden", "en"):
+            # A surname without initials starts with a capital: "Van der Lee".
+            out.append(word.capitalize())
+        elif word in _SMALL or word in _LOWER_START or word in _AMENDED:
+            out.append(word)
+        elif word in _ORDINALS and i + 1 < len(words) and words[i + 1] in _AMENDED:
+            # "tweede nader gewijzigde", but "Tweede Kamer".
             out.append(word)
         else:
             out.append("-".join(p[:1].upper() + p[1:] for p in word.split("-")))

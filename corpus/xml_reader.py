@@ -205,11 +205,27 @@ def _fields_from_header(root: ET.Element) -> dict:
             out["sender"] = sender
         if ministry:
             out["ministry"] = ministry
+    if "title" not in out:
+        title = _publication_title(root)
+        if title:
+            out["title"] = title
     date = root.find(".//datum[@isodatum]")
     if date is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date.get("isodatum", "")):
         out["date"] = date.get("isodatum")
         out["year"] = int(out["date"][:4])
     return out
+
+
+def _publication_title(root: ET.Element) -> str | None:
+    """A Staatsblad's <intitule> ("Besluit van 9 maart 2018, houdende ..."),
+    else the first <kop><titel> of the publication's content: the <kop>
+    straight under the root names the gazette ("STAATSCOURANT")."""
+    for element in (root.find(".//intitule"),
+                    *(kop.find("titel") for part in root if part is not None
+                      and _local(part.tag) not in ("kop", "metadata") for kop in part.iter("kop"))):
+        if element is not None and _squash(_text(element)):
+            return readable_heading(_squash(_text(element)))
+    return None
 
 
 _MOTIE_END = "en gaat over tot de orde van de dag."

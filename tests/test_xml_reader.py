@@ -7,6 +7,7 @@ import pytest
 from corpus.errors import NotALetter, ReadError
 from corpus.files import read_letter
 from corpus.html_reader import parse_html_letter
+from corpus.titles import readable_heading
 from corpus.xml_reader import parse_xml_letter
 
 FRBR = "koop-samples/repository/frbr/officielepublicaties/kst/32545/kst-32545-143/1"
@@ -220,3 +221,56 @@ def test_government_heading_gives_sender_and_ministry():
     letter = parse_xml_letter(data, source="brief.xml", fallback_id="x")
     assert (letter.doc_type, letter.sender, letter.ministry) == (
         "Brief regering", "Minister van Buitenlandse Zaken", "Buitenlandse Zaken")
+
+
+def test_every_motie_has_its_type_and_a_readable_title(corpus):
+    """Amended moties too ("TWEEDE NADER GEWIJZIGDE MOTIE ...", KOOP's typo
+    "GEWIJZGIDE MOTIE"), with or without the embedded metadata."""
+    odd = {"vervanging", "gedrukt", "onder", "die", "nader", "gewijzigde", "gewijzgide"}
+    untyped, badly_cased = [], []
+    for path in sorted((corpus / "kst-xml").glob("*.xml")):
+        for letter in (read_letter(path),
+                       parse_xml_letter(METADATA_BLOCK.sub(b"", path.read_bytes()),
+                                        source=str(path), fallback_id="x")):
+            if letter.doc_type != "Motie":
+                untyped.append(path.name)
+            rest = letter.title.split(" ")[1:]
+            if "C.s." in rest or any(w.lower() in odd and w[0].isupper() for w in rest):
+                badly_cased.append(letter.title)
+    assert untyped == [] and badly_cased == []
+
+
+@pytest.mark.parametrize("heading, readable", [
+    ("TWEEDE NADER GEWIJZIGDE MOTIE VAN HET LID PATIJN TER VERVANGING VAN DIE GEDRUKT "
+     "ONDER NR. 17",
+     "Tweede nader gewijzigde motie van het lid Patijn ter vervanging van die gedrukt onder nr. 17"),
+    ("GEWIJZIGDE MOTIE VAN HET LID VAN DER LEE C.S. TER VERVANGING VAN DIE GEDRUKT ONDER NR. 15",
+     "Gewijzigde motie van het lid Van der Lee c.s. ter vervanging van die gedrukt onder nr. 15"),
+    ("MOTIE VAN DE LEDEN BUSHOFF EN DE HOOP", "Motie van de leden Bushoff en De Hoop"),
+    ("BRIEF VAN DE VOORZITTER VAN DE TWEEDE KAMER", "Brief van de Voorzitter van de Tweede Kamer"),
+    ("BRIEF VAN DE MINISTER VAN ONDERWIJS EN DE STAATSSECRETARIS VAN FINANCIËN",
+     "Brief van de minister van Onderwijs en de staatssecretaris van Financiën"),
+])
+def test_readable_heading(heading, readable):
+    assert readable_heading(heading) == readable
+
+
+def test_aanhangsel_van_de_handelingen_is_a_type(corpus):
+    # The XML has metadata.xml beside it (OVERHEIDop.Parlementair); the HTML
+    # names only the subtype (OVERHEIDop.AanhangselTypen "Antwoord").
+    folder = corpus / "koop-samples/repository/frbr/officielepublicaties/ah-tk/20202021"
+    paths = sorted(folder.rglob("ah-tk-20202021-3235.*ml"))
+    assert [p.suffix for p in paths] == [".html", ".xml"]
+    for path in paths:
+        assert read_letter(path).doc_type == "Aanhangsel van de Handelingen", path.name
+
+
+@pytest.mark.parametrize("name, title", [
+    ("stb.xml", "Besluit van 9 maart 2018, houdende vaststelling van de bestanddelen van de "
+                "beeldenaar van de munten van vijf en tien euro"),
+    ("stcrt.xml", "Ter inzage: omgevingsvergunning"),
+    ("gmb.xml", "Ingediende aanvraag omgevingsvergunning, Zuiderweg 21 Midwolda"),
+])
+def test_gazette_title_from_intitule_or_its_own_heading(corpus, name, title):
+    # Not the gazette's name ("STAATSCOURANT", "GEMEENTEBLAD").
+    assert read_letter(corpus / "koop-samples/wetsuite" / name).title.startswith(title)
