@@ -347,7 +347,7 @@ def _print_response(response):
                                          hit.doc_type]))
         click.echo(click.style(f"{number:>3}. ", bold=True) + click.style(where, fg="cyan"))
         click.echo("     " + click.style(hit.title or "(zonder titel)", bold=True))
-        extra = " · ".join(filter(None, [hit.sender, ", ".join(hit.topics)]))
+        extra = " · ".join(filter(None, [hit.sender, _topics_text(hit.topics, hit.topic_source)]))
         if extra:
             click.echo("     " + extra)
         for snippet in hit.snippets:
@@ -361,6 +361,15 @@ def _print_response(response):
         for name, counts in response.facets.items():
             values = " · ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
             click.echo(click.style(f"{FACET_LABELS.get(name, name)}: ", bold=True) + values)
+
+
+def _topics_text(topics, topic_source: str | None) -> str | None:
+    """The topics, saying so when they were inferred rather than given:
+    "Internationaal (afgeleid: model)"."""
+    if not topics:
+        return None
+    inferred = f" (afgeleid: {topic_source})" if topic_source in ("dossier", "model") else ""
+    return ", ".join(topics) + inferred
 
 
 def _terminal_snippet(snippet: str) -> str:
@@ -395,9 +404,7 @@ def show(obj: Context, letter_id, as_json):
             ("Dossier", " – ".join(filter(None, [letter.dossier, letter.dossier_title]))),
             ("Afzender", letter.sender), ("Ministerie", letter.ministry),
             ("Kamer", letter.chamber),
-            ("Onderwerp", ", ".join(letter.topics) + (
-                f" (afgeleid: {letter.topic_source})" if letter.topic_source in ("dossier", "model")
-                else "") if letter.topics else None),
+            ("Onderwerp", _topics_text(letter.topics, letter.topic_source)),
             ("Verwijst naar", ", ".join(letter.references)), ("Bron", letter.source)]
     for label, value in rows:
         click.echo(f"{label + ':':<14} {value if value else 'onbekend'}")

@@ -36,9 +36,11 @@ class FacetTable:
         self.dates: list[str] = _column(reader, "date")
 
     def count(self, docnums, names, limit: int | None = None,
-              unlimited: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
+              unlimited: tuple[str, ...] = (),
+              truncated: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
         """Counts per value, most frequent first, at most ``limit`` values
-        per facet except for the facets named in ``unlimited``."""
+        per facet except for the facets named in ``unlimited``. A facet cut
+        short is entered in ``truncated`` with its number of distinct values."""
         out = {}
         for name in names:
             column = self.values[name]
@@ -49,6 +51,8 @@ class FacetTable:
             ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             keep = None if name in unlimited else limit
             out[name] = dict(ordered[:keep] if keep else ordered)
+            if truncated is not None and len(out[name]) < len(ordered):
+                truncated[name] = len(ordered)
         return out
 
 

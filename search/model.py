@@ -58,6 +58,9 @@ class SearchResponse:
     took_ms: float
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
+    # Facets cut to their most frequent values -> how many distinct values
+    # they have: {"dossier": 1234}. A facet shown whole is left out.
+    facets_truncated: dict[str, int] = field(default_factory=dict)
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"
     # "Bedoelde u ...?": a corrected query, offered when few letters match.
@@ -81,6 +84,7 @@ class SearchResponse:
             "took_ms": self.took_ms,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": self.facets,
+            "facets_truncated": self.facets_truncated,
             "suggestion": self.suggestion,
             "expansions": self.expansions,
             "facet_labels": self.facet_labels,

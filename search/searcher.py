@@ -225,12 +225,14 @@ class Searcher:
             labels = _typed_words(parsed, schema)
             for found, (docnum, _) in zip(hits, page):
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
-        facets = (version.table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS)
+        truncated: dict[str, int] = {}
+        facets = (version.table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS,
+                                      truncated)
                   if request.facets else {})
         return SearchResponse(
             query=request.query, total=len(docnums), page=request.page,
             per_page=request.per_page, took_ms=round((time.perf_counter() - started) * 1000, 1),
-            hits=hits, facets=facets, sort=request.sort,
+            hits=hits, facets=facets, facets_truncated=truncated, sort=request.sort,
             filters={k: list(v) for k, v in request.filters.items() if v},
             suggestion=self._suggest(version, request, parsed, len(docnums)),
             expansions=parsed.expansions,

@@ -35,6 +35,25 @@ def test_search_json_has_the_shared_shape(run):
     assert data["query"] == "drones -defensie" and data["per_page"] == 3
     assert len(data["hits"]) == 3 and data["total"] > 3
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
+    assert data["facets_truncated"] == {}  # a few dossiers: shown whole
+    # Cut to 30 values, and saying so with the number there are.
+    broad = json.loads(run("search", "zorg", "--json").output)
+    assert len(broad["facets"]["dossier"]) == 30 < broad["facets_truncated"]["dossier"]
+    assert "year" not in broad["facets_truncated"]
+
+
+def test_search_lines_mark_inferred_topics_as_show_does(run):
+    # kst-33694-45 has no topic of its own: the classifier gave one.
+    shown = json.loads(run("show", "kst-33694-45", "--json").output)
+    assert shown["topic_source"] == "model"
+    inferred = f"{', '.join(shown['topics'])} (afgeleid: model)"
+    assert inferred in run("show", "kst-33694-45").output
+    lines = run("search", "autonome", "wapens", "--year", "2019").output.splitlines()
+    assert f"     Minister van Buitenlandse Zaken · {inferred}" in lines
+    # A motie whose KOOP metadata gives its topic.
+    assert run("show", "kst-34104-439", "--json").output.count('"topic_source": "metadata"') == 1
+    given = run("search", "kst-34104-439", "--limit", "1").output
+    assert "Zorg en gezondheid" in given and "afgeleid" not in given
 
 
 def test_search_filters_and_sort(run):

@@ -191,12 +191,23 @@ def test_snippets_are_escaped_except_for_mark(searcher):
 def test_json_shape(searcher):
     data = search(searcher, "drones").to_dict()
     assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                         "suggestion", "expansions", "facet_labels"}
+                         "facets_truncated", "suggestion", "expansions", "facet_labels"}
     assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
                                     "doc_type", "sender", "topics", "topic_source", "source", "score",
                                     "snippets"}
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}
     assert set(data["facet_labels"]) <= {"dossier"}
+
+
+def test_json_says_which_facets_were_cut_and_how_long_they_are(searcher):
+    data = search(searcher, "").to_dict()
+    everything = searcher.facets(SearchRequest(query=""), names=("dossier", "sender", "doc_type"))
+    # Thousands of dossiers and senders; one doc_type (every motie): shown whole.
+    assert data["facets_truncated"] == {"dossier": len(everything["dossier"]),
+                                        "sender": len(everything["sender"])}
+    assert len(data["facets"]["dossier"]) == 30 < data["facets_truncated"]["dossier"]
+    assert data["facets"]["doc_type"] == everything["doc_type"]
+    assert search(searcher, "grensspaarsaldo").to_dict()["facets_truncated"] == {}
 
 
 def test_show_returns_what_the_reader_read(searcher, corpus):

@@ -515,7 +515,7 @@ def test_fixed_routes_are_not_taken_for_letters(client):
 def test_api_search_has_the_shared_json_shape(client):
     data = client.get("/api/search?q=autonome+wapens&per_page=5").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                          "suggestion", "expansions", "facet_labels"]
+                          "facets_truncated", "suggestion", "expansions", "facet_labels"]
     assert "kst-33694-45" in [hit["id"] for hit in data["hits"]]
     assert any("<mark>" in s for hit in data["hits"] for s in hit["snippets"])
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}

@@ -29,6 +29,7 @@ def facets():
         search_request(request.args, page=1, per_page=1, snippets=False))
     return jsonify(query=response.query, total=response.total,
                    filters=response.filters, facets=response.facets,
+                   facets_truncated=response.facets_truncated,
                    facet_labels=response.facet_labels)
 
 

@@ -3,16 +3,24 @@ real responses, so a change to the response shapes shows up there."""
 from __future__ import annotations
 
 from search.model import MAX_PER_PAGE, SORTS
-from search.searcher import MAX_PAGE
+from search.searcher import FACET_LIMIT, MAX_PAGE
 
 from .params import FILTER_ARGS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"},
-           "description": "Waarde -> aantal documenten, meeste eerst (hoogstens 30 "
-                          "waarden); 'onbekend' telt documenten zonder waarde."}
+           "description": f"Waarde -> aantal documenten, meeste eerst (hoogstens {FACET_LIMIT} "
+                          "waarden, zie 'facets_truncated'); 'onbekend' telt documenten zonder "
+                          "waarde."}
 _FACETS = {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Counts"}}
+_FACETS_TRUNCATED = {
+    "type": "object", "additionalProperties": {"type": "integer"},
+    "description": f"Facetten waarvan in 'facets' alleen de {FACET_LIMIT} meest voorkomende "
+                   "waarden staan, met het aantal verschillende waarden dat ze hebben. Een "
+                   "volledig getoond facet ontbreekt; 'year' is altijd volledig.",
+    "examples": [{"dossier": 1234, "sender": 412}],
+}
 _FACET_LABELS = {
     "type": "object",
     "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -58,7 +66,7 @@ SCHEMAS = {
         "page": {"type": "integer"}, "per_page": {"type": "integer"},
         "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-        "facets": _FACETS,
+        "facets": _FACETS, "facets_truncated": _FACETS_TRUNCATED,
         "suggestion": {**_NULLABLE_STRING,
                        "description": "Voorgestelde verbeterde zoekvraag (\"Bedoelde u ...?\")."},
         "expansions": {**_STRINGS,
@@ -68,7 +76,8 @@ SCHEMAS = {
     "FacetsResponse": _object({
         "query": {"type": "string"}, "total": {"type": "integer"},
         "filters": {"type": "object", "additionalProperties": _STRINGS},
-        "facets": _FACETS, "facet_labels": _FACET_LABELS,
+        "facets": _FACETS, "facets_truncated": _FACETS_TRUNCATED,
+        "facet_labels": _FACET_LABELS,
     }),
     "Letter": _object({
         "id": {"type": "string"}, "source": {"type": "string"}, "body": {"type": "string"},
