@@ -66,6 +66,20 @@ class BuildReport:
 
 
 @dataclass(frozen=True)
+class _Read:
+    """A letter read, as far as choosing between copies needs it; the letter
+    (without its text) and its text are parked. Held whole, 200,000 letters
+    took some 300 MB of the main process, and once let go of, the writing
+    processes copied the pages they had left behind."""
+    digest: str
+    id: str
+    kamerstuk: str | None
+    format: str | None
+    letter: Parked
+    text: Parked
+
+
+@dataclass(frozen=True)
 class _Indexed:
     id: str
     digest: str
@@ -127,21 +141,20 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
     known_states = {} if fresh else file_states.load(index_dir)
     states: dict[str, list] = {}
-    # Letters without their text (parked in the spool), by source.
-    parsed: dict[str, tuple[str, Letter]] = {}
-    parked: dict[str, Parked] = {}
+    parsed: dict[str, _Read] = {}
     for kind, path, payload in _read_all(files, existing, known_states, procs, progress, spool):
         if kind == "unchanged":
             report.unchanged += 1
             states[path] = payload
         elif kind == "letter":
-            digest, letter, counts, parked[path], states[path] = payload
+            digest, letter, counts, text, states[path] = payload
             # Learnt as they come, then let go of: holding every letter's
             # text and word counts took gigabytes at 200,000 letters.
             vocabulary.add(counts)
             if letter.topic_source in GIVEN_TOPICS:
                 model.add(letter)
-            parsed[path] = (digest, letter.with_changes(body=""))
+            parsed[path] = _Read(digest, letter.id, letter.kamerstuk, letter.format,
+                                 spool.park_object(letter.with_changes(body="")), text)
         elif kind == "skipped":
             report.skipped.append(Problem(path, payload))
         else:
@@ -154,7 +167,7 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
 
     progress("onderwerpen", 0, 1)
     for source in parsed.keys() - winners.keys():   # duplicates: not indexed
-        letter = _with_text(parsed[source][1], parked, spool)
+        letter = _fetch_letter(parsed[source], spool)
         vocabulary.add(count_words(letter.body), sign=-1)
         if letter.topic_source in GIVEN_TOPICS:
             model.add(letter, sign=-1)
@@ -173,22 +186,16 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     # a file that failed (read again next time, and reported again).
     states = {s: state for s, state in states.items()
               if state is not None and (s in to_write or s not in parsed)}
+    document = _document_maker(model, spool)
     if fresh:
-        # Parked with the place of their text, and let go of here: a writing
-        # process that read them from this process's memory would copy
-        # every page it touched.
-        items = [spool.park_object((digest, letter, parked[source]))
-                 for source, (digest, letter) in to_write.items()]
+        items = list(to_write.values())
         parsed.clear()
         to_write.clear()
-        parked.clear()
-        _write_fresh(index_dir, items, _parked_document_maker(model, spool), vocabulary,
-                     model, states, procs, progress)
+        _write_fresh(index_dir, items, document, vocabulary, model, states, procs, progress)
     else:
         if to_write or vanished or report.removed:
             _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
-                s for s in to_write if s in existing], _document_maker(model, parked, spool),
-                vocabulary, model, progress)
+                s for s in to_write if s in existing], document, vocabulary, model, progress)
         if states != known_states:
             file_states.save(index_dir, states)
     report.letters = count_letters(index_dir)
@@ -273,19 +280,19 @@ def _resolve_duplicates(parsed, existing, vanished):
         if source not in leaving:
             owner[entry.id] = (FORMAT_RANK.get(entry.format, 0), source)
     candidates = sorted(parsed.items(), key=lambda item: (
-        -FORMAT_RANK.get(item[1][1].format, 0), item[0]))
+        -FORMAT_RANK.get(item[1].format, 0), item[0]))
     winners, duplicates = {}, []
-    for source, (digest, letter) in candidates:
-        held = owner.get(letter.id)
-        if held and held[1] != source and _has_fallback_id(letter, source):
+    for source, read in candidates:
+        held = owner.get(read.id)
+        if held and held[1] != source and _has_fallback_id(read, source):
             # Same folder and file name elsewhere: a different letter, not a copy.
-            letter = dataclasses.replace(letter, id=fallback_id(Path(source), full_path=True))
-            held = owner.get(letter.id)
+            read = dataclasses.replace(read, id=fallback_id(Path(source), full_path=True))
+            held = owner.get(read.id)
         if held and held[1] != source:
-            duplicates.append(Problem(source, f"zelfde document ({letter.id}) als {held[1]}"))
+            duplicates.append(Problem(source, f"zelfde document ({read.id}) als {held[1]}"))
             continue
-        owner[letter.id] = (FORMAT_RANK.get(letter.format, 0), source)
-        winners[source] = (digest, letter)
+        owner[read.id] = (FORMAT_RANK.get(read.format, 0), source)
+        winners[source] = read
     return winners, duplicates
 
 
@@ -337,9 +344,9 @@ def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabula
         for source in remove_sources:
             writer.delete_by_term("source", source)
         total = len(to_write)
-        for done, (digest, letter) in enumerate(to_write.values(), 1):
-            writer.delete_by_term("id", letter.id)
-            writer.add_document(**document((digest, letter)))
+        for done, read in enumerate(to_write.values(), 1):
+            writer.delete_by_term("id", read.id)
+            writer.add_document(**document(read))
             progress("schrijven", done, total)
     except BaseException:
         writer.cancel()
@@ -350,23 +357,17 @@ def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabula
     store.update_manifest(index_dir)
 
 
-def _document_maker(model: TopicModel, parked: dict[str, Parked], spool: Spool):
-    def document(item: tuple[str, Letter]) -> dict:
-        digest, letter = item
-        return to_document(with_topics(_with_text(letter, parked, spool), model), digest)
+def _document_maker(model: TopicModel, spool: Spool):
+    def document(read: _Read) -> dict:
+        return to_document(with_topics(_fetch_letter(read, spool), model), read.digest)
     return document
 
 
-def _parked_document_maker(model: TopicModel, spool: Spool):
-    def document(item: Parked) -> dict:
-        digest, letter, text = spool.fetch_object(item)
-        letter = letter.with_changes(body=spool.fetch(text))
-        return to_document(with_topics(letter, model), digest)
-    return document
-
-
-def _with_text(letter: Letter, parked: dict[str, Parked], spool: Spool) -> Letter:
-    return letter.with_changes(body=spool.fetch(parked[letter.source]))
+def _fetch_letter(read: _Read, spool: Spool) -> Letter:
+    """The letter back from the spool, text and all, under the id it was
+    given (a copy elsewhere may have made it take another)."""
+    letter: Letter = spool.fetch_object(read.letter)
+    return letter.with_changes(id=read.id, body=spool.fetch(read.text))
 
 
 def _swap(staging: Path, index_dir: Path) -> None:
