@@ -218,8 +218,9 @@ def _build(obj: Context, paths, *, rebuild=False, procs=None) -> bool:
     for problem in report.failed:
         click.secho(f"mislukt: {problem.path}: {problem.reason}", fg="red", err=True)
     skipped = len(report.skipped)
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
     click.echo(
-        f"Klaar in {report.seconds:.1f} s: {report.added} toegevoegd, {report.updated} "
+        f"Klaar in {seconds} s: {report.added} toegevoegd, {report.updated} "
         f"bijgewerkt, {report.removed} verwijderd, {report.unchanged} ongewijzigd, "
         f"{len(report.failed)} mislukt, {skipped} overgeslagen. "
         f"De index bevat {_documents(report.letters)} ({obj.index_dir}).")
@@ -359,7 +360,10 @@ def _print_response(response):
     if response.facets and response.total:
         click.echo()
         for name, counts in response.facets.items():
-            values = " · ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
+            labels = response.facet_labels.get(name, {})
+            values = " · ".join(
+                f"{value} – {labels[value]} ({count})" if value in labels else f"{value} ({count})"
+                for value, count in list(counts.items())[:8])
             click.echo(click.style(f"{FACET_LABELS.get(name, name)}: ", bold=True) + values)
 
 

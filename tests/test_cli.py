@@ -26,6 +26,8 @@ def test_search_shows_hits_snippets_and_facets(run):
     # compound wapensystemen, which holds it).
     assert re.search(r"\[autonome\] \[wapen\w*\]", result.output)
     assert "Jaar: 2019 (1)" in result.output
+    # The dossier's number with its title, as the letter gives it.
+    assert re.search(r"Dossier: 33694 – \S.* \(1\)", result.output)
     assert "kst-33694-45" in result.output
 
 
