@@ -21,7 +21,7 @@ from corpus.letter import Letter
 from index import store
 from index.schema import FACET_FIELDS, letter_from_stored
 
-from . import page_cache, snippets
+from . import page_cache, snippets, whoosh_fixes  # noqa: F401 (applied on import)
 from .facets import DossierTitles, FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
