@@ -45,6 +45,7 @@ GIVEN_TOPICS = ("metadata", "sidecar")  # topic sources the model learns from
 # Posting-pool memory of Whoosh's writer for updates before it spills to
 # disk. (Fresh builds use index.segments, which bounds memory by documents.)
 WRITER_MB = 96
+# Updates write separate segment files too: see index.segments.
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,7 @@ def _release_freed_memory() -> None:
 def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabulary, model,
                    progress) -> None:
     ix = store.open_index(index_dir)
-    writer = ix.writer(limitmb=WRITER_MB)
+    writer = ix.writer(limitmb=WRITER_MB, compound=False)
     try:
         for source in remove_sources:
             writer.delete_by_term("source", source)

@@ -9,6 +9,7 @@ import functools
 import re
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,9 @@ class _Version:
         # when the last of them is done.
         self.users = 0
         self.retired = False
+        # A version let go of without close() (a Searcher nobody closed, an
+        # app torn down) still closes its files: each segment holds several.
+        self._close = weakref.finalize(self, self.searcher.close)
 
     @functools.cached_property
     def schema(self):
@@ -103,7 +107,7 @@ class _Version:
         return DossierTitles(self.searcher, self.table)
 
     def close(self) -> None:
-        self.searcher.close()
+        self._close()
 
 
 class Searcher:
