@@ -28,7 +28,7 @@ from corpus.errors import NotALetter, ReadError
 from corpus.files import discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
 
-from . import file_states, store
+from . import file_states, posting_arrays, store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .segments import write_segments
@@ -353,6 +353,7 @@ def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabula
         writer.cancel()
         raise
     writer.commit()
+    posting_arrays.complete(store.open_index(index_dir))
     model.save(index_dir / TOPIC_MODEL)
     vocabulary.save(index_dir)
     store.update_manifest(index_dir)

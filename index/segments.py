@@ -27,6 +27,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
+from .posting_arrays import MIN_POSTINGS, ArrayWriter
 from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
@@ -130,20 +131,26 @@ class _SegmentBuilder(SegmentWriter):
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        writer, schema = self.fieldwriter, self.schema
-        for name in sorted(self.pool.fields):
-            terms = self.pool.fields[name]
+        writer, schema, pool = self.fieldwriter, self.schema, self.pool
+        arrays = ArrayWriter()
+        for name in sorted(pool.fields):
+            terms = pool.fields[name]
             field = schema[name]
             lengths = self._lengths.get(name, {}) if field.scorable else {}
             writer.start_field(name, field)
             for tbytes in sorted(terms):
                 writer.start_term(tbytes)
-                for docnum, weight, vbytes in self.pool.postings(name, tbytes):
+                for docnum, weight, vbytes in pool.postings(name, tbytes):
                     writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
                 writer.finish_term()
+                numbers = terms[tbytes]
+                if type(numbers) is not int and len(numbers) >= MIN_POSTINGS:
+                    arrays.add(name, tbytes, [pool.docnums[i] for i in numbers],
+                               [pool.weights[i] for i in numbers])
             writer.finish_field()
         writer.close()
-        self.pool.cleanup()
+        arrays.write(self.storage.folder, self.newsegment.segment_id())
+        pool.cleanup()
 
 
 def _index(field, value):

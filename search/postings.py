@@ -157,13 +157,8 @@ def with_known_phrases(q, searcher, cache: dict):
     if isinstance(q, Q.Phrase):
         docs = cached_phrase_docs(searcher, q, cache)
         return q if docs is None else KnownPhrase(q, docs, searcher)
-    if isinstance(q, Q.CompoundQuery) and not isinstance(q, KnownPhrase):
-        subs = [with_known_phrases(s, searcher, cache) for s in q.subqueries]
-        if all(a is b for a, b in zip(subs, q.subqueries)):
-            return q
-        clone = q.copy()
-        clone.subqueries = subs
-        return clone
+    # AndMaybe and AndNot are CompoundQuery subclasses in whoosh-reloaded,
+    # but their matchers read `a` and `b`: handled first.
     if isinstance(q, Q.BinaryQuery):
         a = with_known_phrases(q.a, searcher, cache)
         b = with_known_phrases(q.b, searcher, cache)
@@ -172,5 +167,12 @@ def with_known_phrases(q, searcher, cache: dict):
         clone = q.copy()
         clone.a, clone.b = a, b
         clone.subqueries = (a, b)
+        return clone
+    if isinstance(q, Q.CompoundQuery) and not isinstance(q, KnownPhrase):
+        subs = [with_known_phrases(s, searcher, cache) for s in q.subqueries]
+        if all(a is b for a, b in zip(subs, q.subqueries)):
+            return q
+        clone = q.copy()
+        clone.subqueries = subs
         return clone
     return q

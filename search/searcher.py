@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.collectors import TimeLimit, TimeLimitCollector
@@ -27,11 +28,12 @@ from .facets import DossierTitles, FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
-from .postings import cached_phrase_docs, term_docs, with_known_phrases
+from .postings import cached_phrase_docs, with_known_phrases
 from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
 from .spelling import Speller
+from .vectors import Unsupported, VectorIndex, VectorSearch
 from .synonyms import DEFAULT_FILE as DEFAULT_SYNONYMS, load_synonyms
 
 # The facets a search response carries by default, and how many values each.
@@ -96,6 +98,10 @@ class _Version:
     @functools.cached_property
     def table(self) -> FacetTable:
         return FacetTable(self.searcher.reader())
+
+    @functools.cached_property
+    def vectors(self) -> VectorIndex:
+        return VectorIndex(self.searcher)
 
     @functools.cached_property
     def speller(self) -> Speller:
@@ -204,28 +210,26 @@ class Searcher:
         deadline = time.monotonic() + QUERY_SECONDS
         parsed, scoring, restrict, excluded = self._parts(request, schema)
         matcher = _narrowed(scoring or restrict or Q.Every(), scoring, restrict, excluded)
-        # Posting-list sets read once per search, shared by the counting,
-        # the ranking tiers and the date order.
-        leaves: dict[str, set[int]] = {}
-        docnums = _matching_docs(searcher, matcher, deadline, leaves)
+        # Posting lists read once per search, shared by the counting, the
+        # ranking tiers and the date order.
+        vectors = _vector_search(version, deadline)
+        docnums = vectors.docs(matcher)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            page = _by_relevance(searcher, schema, parsed, docnums, offset, end, deadline,
-                                 restrict, excluded, leaves)
+            page = _by_relevance(searcher, schema, parsed, vectors, docnums, offset, end,
+                                 deadline, restrict, excluded)
         else:
             complete = None
             if len(parsed.groups) > 1:
-                complete = set(_matching_docs(searcher, all_words_query(parsed, schema),
-                                              deadline, leaves))
+                complete = set(vectors.docs(all_words_query(parsed, schema)).tolist())
             page = _by_date(searcher, version.table.dates, matcher, scoring, docnums,
-                            request.sort, deadline, complete, leaves)[offset:end]
+                            request.sort, deadline, vectors, complete)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
         hits = [_hit(version, docnum, score, terms) for docnum, score in page]
         if request.explain and scoring is not None:
             # Scored as the ranking scored it: words found nowhere out of the
             # words-close-together bonus.
-            explained = build_query(parsed, schema, lambda query: bool(
-                _doc_set(searcher, query, leaves, deadline)))
+            explained = build_query(parsed, schema, lambda query: vectors.mask(query).any())
             labels = _typed_words(parsed, schema)
             for found, (docnum, _) in zip(hits, page):
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
@@ -294,7 +298,7 @@ class Searcher:
         _, _, matcher = self._queries(SearchRequest(query=corrected, filters=request.filters),
                                       version.schema)
         deadline = time.monotonic() + QUERY_SECONDS
-        better_total = len(_matching_docs(version.searcher, matcher, deadline))
+        better_total = len(_vector_search(version, deadline).docs(matcher))
         return corrected if better_total > total or plenty else None
 
     @_serialized
@@ -362,56 +366,62 @@ def _typed_words(parsed, schema) -> dict[str, str]:
     return labels
 
 
-def _by_relevance(searcher, schema, parsed, docnums, offset, end, deadline, restrict,
-                  excluded, leaves):
+def _by_relevance(searcher, schema, parsed, vectors: VectorSearch, docnums, offset, end,
+                  deadline, restrict, excluded):
     """The page [offset, end) of the matches in tier order, scoring only
     the tiers the page reaches, each as a query narrowed by the filters
-    (so a common word in a small dossier walks the dossier, not the
-    word's postings)."""
-    allowed, taken, position = set(docnums), set(), 0
+    (its scores then count the filters' terms, as Whoosh's would)."""
+    allowed = np.zeros(vectors.index.size, dtype=bool)
+    allowed[docnums] = True
+    taken = np.zeros_like(allowed)
+    position = 0
     page = []
-    def found(query) -> bool:
-        return bool(_doc_set(searcher, query, leaves, deadline))
-    for tier in ranking_tiers(parsed, schema, found):
-        members = _doc_set(searcher, tier, leaves, deadline) & allowed
-        members -= taken
-        if not members:
+    for tier in ranking_tiers(parsed, schema, lambda query: vectors.mask(query).any()):
+        if time.monotonic() > deadline:
+            raise _too_slow()
+        members = vectors.mask(tier) & allowed & ~taken
+        count = int(members.sum())
+        if not count:
             continue
-        # The first tier that has letters is exactly what its narrowed
-        # query matches, so Whoosh may skip blocks that cannot reach the
-        # page (ties keep document order either way); later tiers must
-        # leave out what earlier ones took.
-        only = members if taken else None
         taken |= members
-        if position + len(members) > offset:
-            wanted = min(len(members), end - position)
-            scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
-                                        searcher, leaves)
-            results = _run(searcher, scored, wanted, deadline, only=only, counted=True)
+        if position + count > offset:
+            wanted = min(count, end - position)
             start = max(0, offset - position)
-            # Equal scores in document order, whatever the page size.
-            ranked = sorted(((hit.docnum, hit.score) for hit in results),
-                            key=lambda item: (-item[1], item[0]))
-            page.extend(ranked[start:wanted])
-        position += len(members)
+            scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
+                                        searcher, vectors.phrase_cache)
+            page.extend(_top(searcher, vectors, scored, np.flatnonzero(members), wanted,
+                             deadline)[start:wanted])
+        position += count
         if position >= end:
             break
     return page
 
 
-def _by_date(searcher, dates, matcher, scoring, docnums, sort, deadline, complete=None,
-             leaves=None):
+def _top(searcher, vectors: VectorSearch, query, members, wanted: int, deadline):
+    """The best `wanted` of `members` for `query`, equal scores in document
+    order: from the score vectors, or through Whoosh for a query they do
+    not cover."""
+    try:
+        return vectors.top(query, members, wanted)
+    except Unsupported:
+        results = _run(searcher, query, wanted, deadline, only=set(members.tolist()),
+                       counted=True)
+        return sorted(((hit.docnum, hit.score) for hit in results),
+                      key=lambda item: (-item[1], item[0]))
+
+
+def _by_date(searcher, dates, matcher, scoring, docnums, sort, deadline,
+             vectors: VectorSearch, complete=None):
     """All matches ordered by date (unknown dates last), relevance
     breaking ties when the query has words. With several words, letters
     that have them all come first, newest first, then the others: the
     newest letter mentioning one word is rarely what was asked for."""
     newest_first = sort != "date_asc"
     if scoring is None:
-        entries = [(d, None) for d in docnums]
+        entries = [(d, None) for d in docnums.tolist()]
     else:
-        results = _run(searcher, with_known_phrases(matcher, searcher, leaves or {}), None,
-                       deadline)
-        entries = [(hit.docnum, hit.score) for hit in results]
+        scored = with_known_phrases(matcher, searcher, vectors.phrase_cache)
+        entries = _top(searcher, vectors, scored, docnums, len(docnums), deadline)
     dated = [e for e in entries if dates[e[0]]]
     undated = [e for e in entries if not dates[e[0]]]
     dated.sort(key=lambda e: -(e[1] or 0))
@@ -473,46 +483,23 @@ def _narrowed(query: Q.Query, scoring, restrict, excluded) -> Q.Query:
     return query
 
 
-def _matching_docs(searcher, matcher, deadline: float,
-                   leaves: dict[str, set[int]] | None = None) -> list[int]:
-    """Every matching document number, within the query's time budget.
+def _vector_search(version: _Version, deadline: float) -> VectorSearch:
+    """Matching for one search over `version`, within the time budget."""
+    searcher = version.searcher
+    phrases: dict = {}
 
-    Computed as set algebra over the posting lists of the query's leaves
-    (cached in `leaves`): walking Whoosh's matcher tree document by document
-    costs far more, and the ranking tiers of a query all select subsets of
-    its loosest tier.
-    """
-    docs = _doc_set(searcher, matcher, {} if leaves is None else leaves, deadline)
-    return sorted(docs)
+    def fallback(query) -> set[int]:
+        # Query types without a vector rule (prefixes, ranges): Whoosh's
+        # matcher, every match collected.
+        collector = searcher.collector(limit=None, scored=False)
+        return set(_collect(searcher, query, collector, deadline).docs())
 
+    def phrase_docs(phrase):
+        if time.monotonic() > deadline:
+            raise _too_slow()
+        return cached_phrase_docs(searcher, phrase, phrases)
 
-def _doc_set(searcher, q, leaves, deadline: float) -> set[int]:
-    if time.monotonic() > deadline:
-        raise _too_slow()
-    if isinstance(q, (Q.Or, Q.DisjunctionMax)):
-        out: set[int] = set()
-        for sub in q.subqueries:
-            out |= _doc_set(searcher, sub, leaves, deadline)
-        return out
-    if isinstance(q, Q.And):
-        sets = sorted((_doc_set(searcher, sub, leaves, deadline) for sub in q.subqueries), key=len)
-        return set.intersection(*sets) if sets else set()
-    if isinstance(q, Q.AndNot):
-        return (_doc_set(searcher, q.a, leaves, deadline)
-                - _doc_set(searcher, q.b, leaves, deadline))
-    if isinstance(q, Q.AndMaybe):
-        return _doc_set(searcher, q.a, leaves, deadline)
-    key = repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
-    if key not in leaves:
-        if isinstance(q, Q.Term):
-            # One posting list: read straight, without a collector per document.
-            leaves[key] = term_docs(searcher, q)
-        elif isinstance(q, Q.Phrase) and cached_phrase_docs(searcher, q, leaves) is not None:
-            pass
-        else:
-            collector = searcher.collector(limit=None, scored=False)
-            leaves[key] = set(_collect(searcher, q, collector, deadline).docs())
-    return leaves[key]
+    return VectorSearch(version.vectors, fallback, phrase_docs, phrases)
 
 
 def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None,

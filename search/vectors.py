@@ -1,0 +1,317 @@
+"""Matching and BM25F scoring over whole posting arrays, with numpy.
+
+Whoosh walks its matcher tree one posting at a time in Python; for a word in
+most letters that costs tens of milliseconds on the shared corpus and more
+than a second at 200,000 letters. Here a query's documents are a boolean
+array over all document numbers and its scores a float array: an Or is a
+sum, an And a product of masks, each a single numpy operation. Term postings
+come from the flat arrays the index writes beside each segment
+(`index.posting_arrays`), or, for short lists and segments without them,
+from Whoosh's own blocks.
+
+The scores are Whoosh's: BM25F with the searcher's parameters on the
+postings' weights and the byte-coded field lengths Whoosh stores, boosts
+applied where Whoosh's matchers apply them (a compound query of one
+subquery, an AndMaybe and an AndNot ignore their own boost). One deliberate
+difference: Whoosh's DisjunctionMax matcher takes the maximum of both sides'
+*current* scores even when one side sits on another document; here it is the
+maximum over the sides that match the document.
+
+Query types this module does not score raise `Unsupported`; the caller then
+falls back to Whoosh.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from index import posting_arrays
+
+from .postings import KnownPhrase
+
+# Whoosh's field length for each of its length bytes.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query this module cannot score exactly as Whoosh would."""
+
+
+class _Segment:
+    """One segment's posting arrays, mapped from disk (None parts when the
+    segment has none)."""
+
+    def __init__(self, reader, offset: int):
+        self.reader = reader
+        self.offset = offset
+        self.terms: dict = {}
+        self.docnums = self.weights = None
+        segment = reader.segment()
+        storage = reader.storage()
+        folder = Path(storage.folder) if hasattr(storage, "folder") else None
+        table = (posting_arrays.read_table(folder, segment.segment_id())
+                 if folder is not None else None)
+        if table and table["count"]:
+            path = folder / (segment.segment_id() + posting_arrays.POSTINGS_EXT)
+            count = table["count"]
+            try:
+                self.docnums = np.memmap(path, dtype=np.uint32, mode="r", shape=(count,))
+                self.weights = np.memmap(path, dtype=np.float32, mode="r", shape=(count,),
+                                         offset=4 * count)
+                self.terms = table["terms"]
+            except (OSError, ValueError):
+                self.terms = {}
+
+    def postings(self, fieldname: str, tbytes: bytes):
+        """(segment document numbers, weights) of a term, deleted documents
+        included; None when the segment lacks the term."""
+        found = self.terms.get(fieldname, {}).get(tbytes)
+        if found is not None:
+            start, n = found
+            return self.docnums[start:start + n], self.weights[start:start + n]
+        reader = self.reader
+        if (fieldname, tbytes) not in reader:
+            return None
+        matcher = reader.postings(fieldname, tbytes)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
+        ids: list = []
+        weights: list = []
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._i = matcher._blocklength - 1
+            matcher.next()
+        return np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32)
+
+
+class VectorIndex:
+    """What one opened version of the index needs for vector matching:
+    its segments' arrays, which documents are live, field lengths."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        self.segments = []
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            self.segments.append(_Segment(reader, offset))
+            if reader.has_deletions():
+                deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+                self.live[deleted + offset] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        weighting = searcher.weighting
+        self.bm25 = weighting if type(weighting) is BM25F else None
+
+    def postings(self, fieldname: str, text: str):
+        """(global document numbers, weights) of the term, live documents only."""
+        if fieldname not in self.searcher.schema:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        try:
+            tbytes = self.searcher.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        ids, weights = [], []
+        for segment in self.segments:
+            found = segment.postings(fieldname, tbytes)
+            if found is not None:
+                ids.append(found[0].astype(np.int64) + segment.offset)
+                weights.append(found[1])
+        if not ids:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        ids_all = np.concatenate(ids) if len(ids) > 1 else ids[0]
+        weights_all = np.concatenate(weights) if len(weights) > 1 else np.asarray(weights[0])
+        keep = self.live[ids_all]
+        if not keep.all():
+            ids_all, weights_all = ids_all[keep], weights_all[keep]
+        return ids_all, weights_all
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length of the field as Whoosh scores it."""
+        if fieldname not in self._lengths:
+            out = np.ones(self.size, dtype=np.float64)
+            for segment in self.segments:
+                reader, n = segment.reader, segment.reader.doc_count_all()
+                # The whoosh3 codec keeps lengths as a column of one byte per
+                # document; read whole rather than a call per document.
+                perdoc = getattr(reader, "_perdoc", None)
+                column = (perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                          if perdoc is not None and n else None)
+                if column is None:
+                    codes = np.zeros(n, dtype=np.uint8)
+                else:
+                    codes = np.fromiter(column, dtype=np.uint8, count=n)
+                part = _LENGTH_OF_BYTE[codes]
+                part[codes == 0] = 1.0  # Whoosh's default for a missing length
+                out[segment.offset:segment.offset + n] = part
+            self._lengths[fieldname] = out
+        return self._lengths[fieldname]
+
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+class VectorSearch:
+    """One search's evaluation: masks and scores of queries, with each
+    leaf read once. `fallback(query)` gives the documents of a query type
+    without its own rule here (a set of document numbers), `phrase_docs`
+    those of an exact phrase (None for one it cannot check)."""
+
+    def __init__(self, index: VectorIndex, fallback, phrase_docs, phrase_cache: dict):
+        self.index = index
+        self.fallback = fallback
+        self.phrase_docs = phrase_docs
+        # Documents of each exact phrase, shared with the scoring queries'
+        # KnownPhrase (see postings.with_known_phrases).
+        self.phrase_cache = phrase_cache
+        self._postings: dict = {}
+        self._masks: dict = {}
+
+    # -- documents -----------------------------------------------------------
+
+    def mask(self, q: Q.Query) -> np.ndarray:
+        if isinstance(q, (Q.Or, Q.DisjunctionMax)):
+            out = np.zeros(self.index.size, dtype=bool)
+            for sub in q.subqueries:
+                out |= self.mask(sub)
+            return out
+        if isinstance(q, KnownPhrase):
+            out = self._docs_mask(q.docs)
+            for sub in q.subqueries:
+                out &= self.mask(sub)
+            return out
+        if isinstance(q, Q.And):
+            if not q.subqueries:
+                return np.zeros(self.index.size, dtype=bool)
+            out = self.mask(q.subqueries[0]).copy()
+            for sub in q.subqueries[1:]:
+                out &= self.mask(sub)
+            return out
+        if isinstance(q, Q.AndNot):
+            return self.mask(q.a) & ~self.mask(q.b)
+        if isinstance(q, Q.AndMaybe):
+            return self.mask(q.a)
+        if isinstance(q, Q.Every):
+            return self.index.live
+        key = _key(q)
+        if key not in self._masks:
+            if isinstance(q, Q.Term):
+                ids, _ = self._term(q)
+                out = np.zeros(self.index.size, dtype=bool)
+                out[ids] = True
+            elif isinstance(q, Q.Phrase) and (docs := self.phrase_docs(q)) is not None:
+                out = self._docs_mask(docs)
+            else:
+                out = self._docs_mask(self.fallback(q))
+            self._masks[key] = out
+        return self._masks[key]
+
+    def docs(self, q: Q.Query) -> np.ndarray:
+        """Sorted document numbers of the query."""
+        return np.flatnonzero(self.mask(q))
+
+    def _docs_mask(self, docs) -> np.ndarray:
+        out = np.zeros(self.index.size, dtype=bool)
+        if len(docs):
+            out[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        return out & self.index.live
+
+    def _term(self, q: Q.Term):
+        key = (q.fieldname, q.text)
+        if key not in self._postings:
+            self._postings[key] = self.index.postings(q.fieldname, q.text)
+        return self._postings[key]
+
+    # -- scores --------------------------------------------------------------
+
+    def scores(self, q: Q.Query) -> np.ndarray:
+        """Each document's score for the query (meaningful where it matches)."""
+        if isinstance(q, KnownPhrase):
+            return self._sum(q, q.subqueries)
+        if isinstance(q, (Q.Or, Q.And)):
+            if isinstance(q, Q.Or) and (q.scale or q.minmatch):
+                raise Unsupported(repr(q))
+            return self._sum(q, q.subqueries)
+        if isinstance(q, Q.DisjunctionMax):
+            if q.tiebreak:
+                raise Unsupported(repr(q))
+            if len(q.subqueries) == 1:
+                return self.scores(q.subqueries[0])
+            out = np.zeros(self.index.size)
+            for sub in q.subqueries:
+                np.maximum(out, np.where(self.mask(sub), self.scores(sub), 0.0), out=out)
+            return out * q.boost if q.boost != 1.0 else out
+        if isinstance(q, Q.AndNot):
+            return self.scores(q.a)
+        if isinstance(q, Q.AndMaybe):
+            return self.scores(q.a) + np.where(self.mask(q.b), self.scores(q.b), 0.0)
+        if isinstance(q, Q.Term):
+            return self._term_scores(q)
+        from .query import BoundedPrefix
+        if type(q) is BoundedPrefix:
+            # Whoosh scores a prefix as its boost (a constant score).
+            return self.mask(q) * float(q.boost)
+        raise Unsupported(repr(q))
+
+    def _sum(self, q, subs) -> np.ndarray:
+        out = np.zeros(self.index.size)
+        for sub in subs:
+            # Only where the subquery matches: an And's or a filtered
+            # phrase's sum holds partial scores elsewhere.
+            out += np.where(self.mask(sub), self.scores(sub), 0.0)
+        # Whoosh applies a compound query's boost only around a tree of two
+        # or more subqueries.
+        if len(subs) > 1 and q.boost != 1.0:
+            out *= q.boost
+        return out
+
+    def _term_scores(self, q: Q.Term) -> np.ndarray:
+        ids, weights = self._term(q)
+        out = np.zeros(self.index.size)
+        if not len(ids):
+            return out
+        searcher = self.index.searcher
+        field = searcher.schema[q.fieldname]
+        w = weights.astype(np.float64)
+        if field.scorable:
+            bm25 = self.index.bm25
+            if bm25 is None:
+                raise Unsupported("weighting")
+            B = bm25._field_B.get(q.fieldname, bm25.B)
+            K1 = bm25.K1
+            n = searcher.doc_frequency(q.fieldname, field.to_bytes(q.text))
+            idf = math.log(searcher.doc_count_all() / (n + 1)) + 1
+            avgfl = searcher.avg_field_length(q.fieldname) or 1
+            fl = self.index.lengths(q.fieldname)[ids]
+            # Whoosh's bm25(), operation for operation.
+            values = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
+        else:
+            values = w
+        if q.boost != 1.0:
+            values = values * q.boost
+        out[ids] = values
+        return out
+
+    def top(self, q: Q.Query, among: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The best `limit` of the documents `among` (sorted numbers), by
+        score, equal scores in document order."""
+        if not len(among):
+            return []
+        scored = self.scores(q)[among]
+        order = np.lexsort((among, -scored))[:limit]
+        return [(int(among[i]), float(scored[i])) for i in order]
+
+
+def _key(q: Q.Query) -> str:
+    return repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
