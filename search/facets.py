@@ -2,14 +2,16 @@
 
 Whoosh's grouped search reads column values document by document for every
 query (and highlighting on grouped results is very slow). Instead the facet
-values of every document are read once per opened index into plain lists,
-and a query's counts are a Counter over its matching document numbers:
+values of every document are read once per opened index and coded as
+numbers, and a query's counts are a bincount over its matching documents:
 counts over all matches, never over a truncated page.
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
+
+import numpy as np
 
 from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 
@@ -26,14 +28,21 @@ def _column(reader, fieldname: str) -> list:
 
 
 class FacetTable:
+    """Every document's facet values, coded as numbers once per opened
+    index, so that a query's counts are one numpy bincount per facet over
+    its matching documents."""
+
     def __init__(self, reader):
         self.values: dict[str, list] = {}
+        self._facets: dict[str, _Coded] = {}
         for name, fieldname in FACET_FIELDS.items():
             column = _column(reader, fieldname)
             if name in MULTI_VALUED:
                 column = [tuple(_split(v, MULTI_VALUED[name])) for v in column]
             self.values[name] = column
+            self._facets[name] = _Coded(column, multi=name in MULTI_VALUED)
         self.dates: list[str] = _column(reader, "date")
+        self.size = len(self.dates)
 
     def count(self, docnums, names, limit: int | None = None,
               unlimited: tuple[str, ...] = (),
@@ -41,19 +50,40 @@ class FacetTable:
         """Counts per value, most frequent first, at most ``limit`` values
         per facet except for the facets named in ``unlimited``. A facet cut
         short is entered in ``truncated`` with its number of distinct values."""
+        chosen = np.zeros(self.size, dtype=bool)
+        chosen[np.asarray(docnums, dtype=np.int64)] = True
         out = {}
         for name in names:
-            column = self.values[name]
-            if name in MULTI_VALUED:
-                counts = Counter(v for d in docnums for v in column[d])
-            else:
-                counts = Counter(column[d] for d in docnums)
+            counts = self._facets[name].count(chosen)
             ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             keep = None if name in unlimited else limit
             out[name] = dict(ordered[:keep] if keep else ordered)
             if truncated is not None and len(out[name]) < len(ordered):
                 truncated[name] = len(ordered)
         return out
+
+
+class _Coded:
+    """One facet: each (document, value) pair as two parallel arrays of
+    numbers, and the value of each number."""
+
+    def __init__(self, column: list, multi: bool):
+        codes: dict[str, int] = {}
+        if multi:
+            pairs = [(doc, codes.setdefault(v, len(codes)))
+                     for doc, values in enumerate(column) for v in values]
+            self.docs = np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs))
+            self.codes = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
+        else:
+            self.docs = None  # one value per document: pair i is document i
+            self.codes = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
+                                     dtype=np.int64, count=len(column))
+        self.labels = list(codes)
+
+    def count(self, chosen: np.ndarray) -> dict[str, int]:
+        picked = self.codes[chosen if self.docs is None else chosen[self.docs]]
+        tally = np.bincount(picked, minlength=len(self.labels))
+        return {self.labels[i]: int(tally[i]) for i in np.flatnonzero(tally)}
 
 
 class DossierTitles:

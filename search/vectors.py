@@ -35,6 +35,7 @@ from whoosh.util.numeric import byte_to_length
 from index import posting_arrays
 
 from .postings import KnownPhrase
+from .query import BoundedPrefix
 
 # Whoosh's field length for each of its length bytes.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -212,6 +213,10 @@ class VectorSearch:
                 out[ids] = True
             elif isinstance(q, Q.Phrase) and (docs := self.phrase_docs(q)) is not None:
                 out = self._docs_mask(docs)
+            elif _expandable(q):
+                out = np.zeros(self.index.size, dtype=bool)
+                for term in self._expansion(q):
+                    out |= self.mask(term)
             else:
                 out = self._docs_mask(self.fallback(q))
             self._masks[key] = out
@@ -258,11 +263,23 @@ class VectorSearch:
             return self.scores(q.a) + np.where(self.mask(q.b), self.scores(q.b), 0.0)
         if isinstance(q, Q.Term):
             return self._term_scores(q)
-        from .query import BoundedPrefix
         if type(q) is BoundedPrefix:
             # Whoosh scores a prefix as its boost (a constant score).
             return self.mask(q) * float(q.boost)
+        if _expandable(q) and q.constantscore:
+            # Whoosh's MultiTerm.matcher: one term is scored as that term
+            # (without the range's boost), several as a constant boost.
+            terms = self._expansion(q)
+            if len(terms) == 1:
+                return self.scores(terms[0])
+            return self.mask(q) * float(q.boost)
         raise Unsupported(repr(q))
+
+    def _expansion(self, q) -> list[Q.Term]:
+        """The terms a range or prefix stands for in this index."""
+        field = self.index.searcher.schema[q.fieldname]
+        reader = self.index.searcher.reader()
+        return [Q.Term(q.fieldname, field.from_bytes(b)) for b in q._btexts(reader) if b]
 
     def _sum(self, q, subs) -> np.ndarray:
         out = np.zeros(self.index.size)
@@ -313,5 +330,18 @@ class VectorSearch:
         return [(int(among[i]), float(scored[i])) for i in order]
 
 
-def _key(q: Q.Query) -> str:
+def _expandable(q: Q.Query) -> bool:
+    return (isinstance(q, (Q.TermRange, Q.Prefix)) and type(q) is not BoundedPrefix
+            and q.fieldname in _ID_LIKE)
+
+
+# Fields whose ranges and prefixes are expanded here: few terms each (years,
+# dossier numbers). A prefix of the text is a BoundedPrefix, matched as Whoosh does.
+_ID_LIKE = ("year", "dossier", "vergaderjaar", "date", "kamerstuk", "id")
+
+
+def _key(q: Q.Query):
+    # A term's key without copying the query (with_boost copies deeply).
+    if type(q) is Q.Term:
+        return ("term", q.fieldname, q.text)
     return repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
