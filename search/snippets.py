@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 
 from whoosh import query as Q
 
@@ -112,11 +113,15 @@ def _matches(body: str, terms: frozenset[str], analyzer,
 def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
     """Non-overlapping passages, best first, then shown in text order."""
     body_start = _running_text_start(body)
+    # Matches are in text order and do not overlap, so their ends ascend:
+    # the matches inside a window are a slice found by bisection (a scan of
+    # the rest per window was quadratic in a letter full of matches).
+    ends = [m[1] for m in matches]
     candidates = []
     for i, (start, _, _) in enumerate(matches):
         window_start = max(0, start - SURROUND)
         window_end = window_start + SNIPPET_CHARS
-        inside = [m for m in matches[i:] if m[1] <= window_end]
+        inside = matches[i:bisect_right(ends, window_end, i)]
         distinct = len({m[2] for m in inside})
         # A match in the letter's own text beats one in its header lines,
         # which repeat the title and dossier shown beside the snippet.
