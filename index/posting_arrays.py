@@ -25,6 +25,8 @@ import pickle
 from array import array
 from pathlib import Path
 
+import numpy as np
+
 FORMAT_VERSION = 1
 # Shorter lists fit in one or two of Whoosh's 128-posting blocks, which it
 # decodes fast enough; leaving them out keeps the term table small.
@@ -37,8 +39,9 @@ class ArrayWriter:
     """Gathers one segment's long posting lists, term by term."""
 
     def __init__(self):
-        self.docnums = array("I")
-        self.weights = array("f")
+        self._docnums: list[np.ndarray] = []
+        self._weights: list[np.ndarray] = []
+        self.count = 0
         self.terms: dict[str, dict[bytes, tuple[int, int]]] = {}
 
     def add(self, fieldname: str, tbytes: bytes, docnums, weights) -> None:
@@ -46,17 +49,24 @@ class ArrayWriter:
         n = len(docnums)
         if n < MIN_POSTINGS:
             return
-        self.terms.setdefault(fieldname, {})[tbytes] = (len(self.docnums), n)
-        self.docnums.extend(docnums)
-        self.weights.extend(weights)
+        self.terms.setdefault(fieldname, {})[tbytes] = (self.count, n)
+        self._docnums.append(np.asarray(docnums, dtype=np.uint32))
+        self._weights.append(np.asarray(weights, dtype=np.float32))
+        self.count += n
 
     def write(self, folder: Path, segment_id: str) -> None:
         # The postings first, the table last, each under a temporary name:
         # a reader that finds the table finds complete postings beside it.
         folder = Path(folder)
         data, table = folder / (segment_id + POSTINGS_EXT), folder / (segment_id + TERMS_EXT)
-        _write_replace(data, lambda f: (self.docnums.tofile(f), self.weights.tofile(f)))
-        header = {"version": FORMAT_VERSION, "count": len(self.docnums), "terms": self.terms}
+
+        def postings(f):
+            for chunk in self._docnums:
+                chunk.tofile(f)
+            for chunk in self._weights:
+                chunk.tofile(f)
+        _write_replace(data, postings)
+        header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms}
         _write_replace(table, lambda f: pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL))
 
 

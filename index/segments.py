@@ -20,6 +20,7 @@ from pickle import dumps
 from queue import Empty
 from typing import Callable, Sequence
 
+import numpy as np
 from whoosh.formats import Positions
 from whoosh.index import TOC, Index, clean_files
 from whoosh.system import pack_uint
@@ -133,6 +134,8 @@ class _SegmentBuilder(SegmentWriter):
         self.perdocwriter.close()
         writer, schema, pool = self.fieldwriter, self.schema, self.pool
         arrays = ArrayWriter()
+        all_docnums = np.frombuffer(pool.docnums, dtype=np.uint32)
+        all_weights = np.frombuffer(pool.weights, dtype=np.float32)
         for name in sorted(pool.fields):
             terms = pool.fields[name]
             field = schema[name]
@@ -145,8 +148,8 @@ class _SegmentBuilder(SegmentWriter):
                 writer.finish_term()
                 numbers = terms[tbytes]
                 if type(numbers) is not int and len(numbers) >= MIN_POSTINGS:
-                    arrays.add(name, tbytes, [pool.docnums[i] for i in numbers],
-                               [pool.weights[i] for i in numbers])
+                    chosen = np.frombuffer(numbers, dtype=np.uint32)
+                    arrays.add(name, tbytes, all_docnums[chosen], all_weights[chosen])
             writer.finish_field()
         writer.close()
         arrays.write(self.storage.folder, self.newsegment.segment_id())
