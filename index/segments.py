@@ -89,6 +89,11 @@ class _MemoryPostings:
         for i in ((numbers,) if type(numbers) is int else numbers):
             yield docnums[i], weights[i], bytes(values[ends[i - 1] if i else 0:ends[i]])
 
+    def values_of(self, numbers) -> list[bytes]:
+        """The value bytes of the given postings."""
+        ends, values = self.ends, self.values
+        return [bytes(values[ends[i - 1] if i else 0:ends[i]]) for i in numbers]
+
     def cleanup(self) -> None:
         self.__init__()
 
@@ -141,19 +146,46 @@ class _SegmentBuilder(SegmentWriter):
             field = schema[name]
             lengths = self._lengths.get(name, {}) if field.scorable else {}
             writer.start_field(name, field)
+            postings = writer._postwriter
             for tbytes in sorted(terms):
                 writer.start_term(tbytes)
-                for docnum, weight, vbytes in pool.postings(name, tbytes):
-                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
-                writer.finish_term()
                 numbers = terms[tbytes]
-                if type(numbers) is not int and len(numbers) >= MIN_POSTINGS:
+                if type(numbers) is int:  # most terms occur once
+                    docnum, weight, vbytes = next(pool.postings(name, tbytes))
+                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                else:
                     chosen = np.frombuffer(numbers, dtype=np.uint32)
-                    arrays.add(name, tbytes, all_docnums[chosen], all_weights[chosen])
+                    docnums, weights = all_docnums[chosen], all_weights[chosen]
+                    _add_postings(postings, docnums.tolist(), weights.tolist(),
+                                  pool.values_of(numbers),
+                                  [lengths.get(d, 0) for d in docnums.tolist()])
+                    if len(numbers) >= MIN_POSTINGS:
+                        arrays.add(name, tbytes, docnums, weights)
+                writer.finish_term()
             writer.finish_field()
         writer.close()
         arrays.write(self.storage.folder, self.newsegment.segment_id())
         pool.cleanup()
+
+
+def _add_postings(writer, docnums: list, weights: list, values: list, lengths: list) -> None:
+    """W3PostingsWriter.add_posting() for a whole posting list, a block at a
+    time: the same blocks and block statistics, without a Python call and
+    four type checks per posting (a fifth of a build's time)."""
+    limit = writer._blocklimit
+    total = len(docnums)
+    for start in range(0, total, limit):
+        if writer._ids:
+            writer._write_block()
+        stop = min(total, start + limit)
+        writer._ids = array("I", docnums[start:stop])
+        block_weights = weights[start:stop]
+        writer._weights = array("f", block_weights)
+        writer._maxweight = max(0, max(block_weights))
+        writer._values = [v for v in values[start:stop] if v]
+        known = [n for n in lengths[start:stop] if n]
+        writer._minlength = min(known) if known else None
+        writer._maxlength = max(known) if known else 0
 
 
 def _index(field, value):
