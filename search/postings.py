@@ -1,5 +1,5 @@
-"""Posting lists read a block at a time: the documents of a term, and exact
-phrases found without Whoosh's span matcher.
+"""Exact phrases found from posting lists read a block at a time, without
+Whoosh's span matcher.
 
 Whoosh checks a phrase document by document through a tree of span
 matchers; for a phrase of common words ("tweede kamer", in most letters)
@@ -7,8 +7,7 @@ that took about a second, twice per search (once to count, once to rank).
 Here the phrase's words' posting lists are read a block at a time, their
 documents intersected as sets, and only the shared documents' positions
 decoded. Ranking then scores the words as a conjunction restricted to those
-documents, which is what Whoosh's phrase matcher scores too. A term's
-documents are read the same way, a block instead of a posting at a time.
+documents, which is what Whoosh's phrase matcher scores too.
 """
 from __future__ import annotations
 
@@ -33,21 +32,6 @@ def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
     found: set[int] = set()
     for leaf, offset in searcher.leaf_searchers():
         found.update(offset + d for d in _leaf_phrase_docs(leaf.reader(), field, phrase))
-    return found
-
-
-def term_docs(searcher, term: Q.Term) -> set[int]:
-    """Document numbers of one term (deleted documents left out)."""
-    field = searcher.schema[term.fieldname] if term.fieldname in searcher.schema else None
-    if field is None:
-        return set()
-    text = field.to_bytes(term.text)
-    found: set[int] = set()
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (term.fieldname, text) in reader:
-            found.update(offset + d for d, _ in
-                         _postings(reader.postings(term.fieldname, text), values=False))
     return found
 
 

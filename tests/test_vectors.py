@@ -9,7 +9,6 @@ import time
 
 import numpy as np
 import pytest
-from whoosh import query as Q
 
 from index import posting_arrays, store
 from index.builder import build_index
