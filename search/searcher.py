@@ -252,7 +252,8 @@ class Searcher:
         _validate(request)
         with self.reading() as version:
             _, _, matcher = self._queries(request, version.schema)
-            return version.table.count(list(version.searcher.docs_for_query(matcher)), names,
+            deadline = time.monotonic() + QUERY_SECONDS
+            return version.table.count(_vector_search(version, deadline).docs(matcher), names,
                                        limit)
 
     def _queries(self, request: SearchRequest, schema):
@@ -347,7 +348,7 @@ class Searcher:
     def stats(self) -> IndexStats:
         with self.reading() as version:
             searcher = version.searcher
-            facets = version.table.count(list(searcher.docs_for_query(Q.Every())),
+            facets = version.table.count(np.flatnonzero(version.vectors.live),
                                          ("year", "topic", "doc_type", "chamber",
                                           "vergaderjaar"))
             return IndexStats(letters=searcher.doc_count(), index_dir=str(self.index_dir),
