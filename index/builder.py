@@ -197,6 +197,9 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         if to_write or vanished or report.removed:
             _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
                 s for s in to_write if s in existing], document, vocabulary, model, progress)
+        # Segments an update wrote or merged, and those of an index built
+        # before the arrays existed, get them now (searches work without).
+        posting_arrays.complete(store.open_index(index_dir))
         if states != known_states:
             file_states.save(index_dir, states)
     report.letters = count_letters(index_dir)
@@ -353,7 +356,6 @@ def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabula
         writer.cancel()
         raise
     writer.commit()
-    posting_arrays.complete(store.open_index(index_dir))
     model.save(index_dir / TOPIC_MODEL)
     vocabulary.save(index_dir)
     store.update_manifest(index_dir)

@@ -124,3 +124,9 @@ def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
         (folder / (s + posting_arrays.TERMS_EXT)).unlink()
     assert answers() == with_arrays
     assert all(total > 0 for total, _, _ in with_arrays)
+    # An index without arrays (built by an older kamerzoek) gets them on the
+    # next run, even when no letter changed.
+    report = build_index([letters], index_dir, procs=1)
+    assert report.unchanged == report.letters
+    assert all(posting_arrays.has_arrays(folder, s) for s in segment_ids)
+    assert answers() == with_arrays
