@@ -35,6 +35,41 @@ def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
     return found
 
 
+def phrase_docs_among(searcher, phrase: Q.Phrase, docnums) -> set[int]:
+    """Those of `docnums` (sorted document numbers) that contain the phrase,
+    reading only the posting blocks that hold them: cheap for a few dozen
+    letters however common the words. Same rules as phrase_docs()."""
+    field = searcher.schema[phrase.fieldname]
+    terms = [field.to_bytes(word) for word in phrase.words]
+    near = _adjacent if phrase.slop == 1 else _within_slop
+    found: set[int] = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        end = offset + reader.doc_count_all()
+        local = [d - offset for d in docnums if offset <= d < end]
+        if not local or any((phrase.fieldname, t) not in reader for t in terms):
+            continue
+        per_word = [_values_at(reader.postings(phrase.fieldname, t), local) for t in terms]
+        for docnum in local:
+            if all(docnum in values for values in per_word) and (
+                    len(terms) == 1 or near([_positions(values[docnum]) for values in per_word],
+                                            phrase.slop)):
+                found.add(offset + docnum)
+    return found
+
+
+def _values_at(matcher, docnums: list[int]) -> dict[int, bytes]:
+    """The posting values of the given (sorted) documents that have one."""
+    out = {}
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            out[docnum] = matcher.value()
+    return out
+
+
 def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
     terms = [field.to_bytes(word) for word in phrase.words]
     if any((phrase.fieldname, t) not in reader for t in terms):
@@ -135,17 +170,31 @@ def cached_phrase_docs(searcher, phrase: Q.Phrase, cache: dict) -> set[int] | No
     return cache[key]
 
 
-def with_known_phrases(q, searcher, cache: dict):
+class LazyPhrase(Q.Phrase):
+    """A phrase that only adds to a score (the words-close-together bonus
+    of an AndMaybe): checked only in the letters that could reach the page
+    with it (see vectors.VectorSearch.top), not in every letter."""
+
+    @classmethod
+    def of(cls, phrase: Q.Phrase) -> "LazyPhrase":
+        return cls(phrase.fieldname, phrase.words, slop=phrase.slop, boost=phrase.boost)
+
+
+def with_known_phrases(q, searcher, cache: dict, lazy_bonus: bool = False):
     """`q` with every exact phrase replaced by a KnownPhrase (documents from
-    `cache`, computed when missing), for scoring."""
+    `cache`, computed when missing), for scoring. With `lazy_bonus`, the
+    phrases of an AndMaybe's bonus become LazyPhrases instead."""
+    if isinstance(q, LazyPhrase):
+        return q
     if isinstance(q, Q.Phrase):
         docs = cached_phrase_docs(searcher, q, cache)
         return q if docs is None else KnownPhrase(q, docs, searcher)
     # AndMaybe and AndNot are CompoundQuery subclasses in whoosh-reloaded,
     # but their matchers read `a` and `b`: handled first.
     if isinstance(q, Q.BinaryQuery):
-        a = with_known_phrases(q.a, searcher, cache)
-        b = with_known_phrases(q.b, searcher, cache)
+        a = with_known_phrases(q.a, searcher, cache, lazy_bonus)
+        b = (_lazy(q.b) if lazy_bonus and isinstance(q, Q.AndMaybe)
+             else with_known_phrases(q.b, searcher, cache, lazy_bonus))
         if a is q.a and b is q.b:
             return q
         clone = q.copy()
@@ -153,10 +202,21 @@ def with_known_phrases(q, searcher, cache: dict):
         clone.subqueries = (a, b)
         return clone
     if isinstance(q, Q.CompoundQuery) and not isinstance(q, KnownPhrase):
-        subs = [with_known_phrases(s, searcher, cache) for s in q.subqueries]
+        subs = [with_known_phrases(s, searcher, cache, lazy_bonus) for s in q.subqueries]
         if all(a is b for a, b in zip(subs, q.subqueries)):
             return q
         clone = q.copy()
         clone.subqueries = subs
+        return clone
+    return q
+
+
+def _lazy(q):
+    """`q` with its phrases (of fields with positions) made lazy."""
+    if isinstance(q, Q.Phrase) and not isinstance(q, LazyPhrase):
+        return LazyPhrase.of(q) if q.slop >= 1 and q.words else q
+    if isinstance(q, Q.CompoundQuery) and not isinstance(q, (KnownPhrase, Q.BinaryQuery)):
+        clone = q.copy()
+        clone.subqueries = [_lazy(s) for s in q.subqueries]
         return clone
     return q

@@ -23,7 +23,7 @@ from corpus.letter import Letter
 from index import store
 from index.schema import FACET_FIELDS, letter_from_stored
 
-from . import page_cache, snippets, whoosh_fixes  # noqa: F401 (applied on import)
+from . import page_cache, postings, snippets, whoosh_fixes  # noqa: F401 (applied on import)
 from .facets import DossierTitles, FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
@@ -389,7 +389,7 @@ def _by_relevance(searcher, schema, parsed, vectors: VectorSearch, docnums, offs
             wanted = min(count, end - position)
             start = max(0, offset - position)
             scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
-                                        searcher, vectors.phrase_cache)
+                                        searcher, vectors.phrase_cache, lazy_bonus=True)
             page.extend(_top(searcher, vectors, scored, np.flatnonzero(members), wanted,
                              deadline)[start:wanted])
         position += count
@@ -500,7 +500,12 @@ def _vector_search(version: _Version, deadline: float) -> VectorSearch:
             raise _too_slow()
         return cached_phrase_docs(searcher, phrase, phrases)
 
-    return VectorSearch(version.vectors, fallback, phrase_docs, phrases)
+    def phrase_docs_among(phrase, docnums):
+        if time.monotonic() > deadline:
+            raise _too_slow()
+        return postings.phrase_docs_among(searcher, phrase, docnums)
+
+    return VectorSearch(version.vectors, fallback, phrase_docs, phrases, phrase_docs_among)
 
 
 def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None,

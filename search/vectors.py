@@ -34,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from index import posting_arrays
 
-from .postings import KnownPhrase
+from .postings import KnownPhrase, LazyPhrase
 from .query import BoundedPrefix
 
 # Whoosh's field length for each of its length bytes.
@@ -169,10 +169,16 @@ class VectorSearch:
     without its own rule here (a set of document numbers), `phrase_docs`
     those of an exact phrase (None for one it cannot check)."""
 
-    def __init__(self, index: VectorIndex, fallback, phrase_docs, phrase_cache: dict):
+    def __init__(self, index: VectorIndex, fallback, phrase_docs, phrase_cache: dict,
+                 phrase_docs_among=None):
         self.index = index
         self.fallback = fallback
         self.phrase_docs = phrase_docs
+        self.phrase_docs_among = phrase_docs_among
+        self._optimistic = False
+        self._lazy_checked: dict = {}
+        self._lazy_found: dict = {}
+        self._none = np.zeros(index.size, dtype=bool)
         # Documents of each exact phrase, shared with the scoring queries'
         # KnownPhrase (see postings.with_known_phrases).
         self.phrase_cache = phrase_cache
@@ -187,6 +193,10 @@ class VectorSearch:
             for sub in q.subqueries:
                 out |= self.mask(sub)
             return out
+        if isinstance(q, LazyPhrase):
+            if self._optimistic:  # wherever all its words are
+                return self._all_words(q)
+            return self._lazy_found.get(_key(q), self._none)
         if isinstance(q, KnownPhrase):
             out = self._docs_mask(q.docs)
             for sub in q.subqueries:
@@ -244,6 +254,9 @@ class VectorSearch:
         """Each document's score for the query (meaningful where it matches)."""
         if isinstance(q, KnownPhrase):
             return self._sum(q, q.subqueries)
+        if isinstance(q, LazyPhrase):
+            # Scored as a KnownPhrase: its words as a conjunction.
+            return self._sum(q, _words(q))
         if isinstance(q, (Q.Or, Q.And)):
             if isinstance(q, Q.Or) and (q.scale or q.minmatch):
                 raise Unsupported(repr(q))
@@ -322,12 +335,67 @@ class VectorSearch:
 
     def top(self, q: Q.Query, among: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """The best `limit` of the documents `among` (sorted numbers), by
-        score, equal scores in document order."""
+        score, equal scores in document order.
+
+        LazyPhrases (a bonus for words close together) are checked only in
+        the letters that could still reach the top: each letter's score is
+        first bounded from above as if every phrase whose words it has were
+        there; letters are checked best bound first, in growing batches,
+        until the `limit`-th exact score beats every unchecked bound.
+        """
         if not len(among):
             return []
-        scored = self.scores(q)[among]
-        order = np.lexsort((among, -scored))[:limit]
-        return [(int(among[i]), float(scored[i])) for i in order]
+        lazies = [leaf for leaf in _walk(q) if isinstance(leaf, LazyPhrase)]
+        if not lazies:
+            scored = self.scores(q)[among]
+            order = np.lexsort((among, -scored))[:limit]
+            return [(int(among[i]), float(scored[i])) for i in order]
+        self._optimistic = True
+        try:
+            upper = self.scores(q)[among]
+        finally:
+            self._optimistic = False
+        order = np.lexsort((among, -upper))
+        checked, batch = 0, max(2 * limit, 20)
+        while True:
+            self._check(lazies, np.sort(among[order[checked:checked + batch]]))
+            checked = min(len(among), checked + batch)
+            exact = self.scores(q)[among]
+            done = order[:checked]
+            best = done[np.lexsort((among[done], -exact[done]))][:limit]
+            if checked == len(among) or (
+                    len(best) == limit and exact[best[-1]] > upper[order[checked]]):
+                return [(int(among[i]), float(exact[i])) for i in best]
+            batch *= 2
+
+    def _check(self, lazies, docnums: np.ndarray) -> None:
+        """Find out which of `docnums` hold each lazy phrase."""
+        for phrase in lazies:
+            key = _key(phrase)
+            checked = self._lazy_checked.setdefault(key, np.zeros(self.index.size, dtype=bool))
+            found = self._lazy_found.setdefault(key, np.zeros(self.index.size, dtype=bool))
+            todo = docnums[~checked[docnums] & self._all_words(phrase)[docnums]]
+            checked[docnums] = True
+            if len(todo):
+                hits = self.phrase_docs_among(phrase, todo.tolist())
+                if hits:
+                    found[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+
+    def _all_words(self, phrase: Q.Phrase) -> np.ndarray:
+        out = self.mask(_words(phrase)[0]).copy()
+        for term in _words(phrase)[1:]:
+            out &= self.mask(term)
+        return out
+
+
+def _words(phrase: Q.Phrase) -> list[Q.Term]:
+    return [Q.Term(phrase.fieldname, w) for w in phrase.words]
+
+
+def _walk(q: Q.Query):
+    yield q
+    for sub in (q.a, q.b) if isinstance(q, Q.BinaryQuery) else getattr(q, "subqueries", ()):
+        yield from _walk(sub)
 
 
 def _expandable(q: Q.Query) -> bool:

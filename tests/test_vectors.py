@@ -130,3 +130,29 @@ def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
     assert report.unchanged == report.letters
     assert all(posting_arrays.has_arrays(folder, s) for s in segment_ids)
     assert answers() == with_arrays
+
+
+@pytest.mark.parametrize("text", ["asiel opvang gemeenten", "stikstof boeren natuur",
+                                  "verzoekt de regering", "kinderopvang kosten",
+                                  "motie wapens nergens", "regering kamer brief"])
+def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
+    """Checking the words-close-together phrases only in the letters that
+    could reach the page gives the page that checking every letter gives."""
+    from search.postings import LazyPhrase
+    from search.vectors import _walk
+
+    with searcher.reading() as version:
+        ws, schema = version.searcher, version.schema
+        parsed, _, restrict, excluded = searcher._parts(SearchRequest(query=text), schema)
+        vectors = _vector_search(version, time.monotonic() + 60)
+        lazy_seen = False
+        for tier in ranking_tiers(parsed, schema, lambda q: vectors.mask(q).any()):
+            narrowed = _narrowed(tier, tier, restrict, excluded)
+            lazy = with_known_phrases(narrowed, ws, {}, lazy_bonus=True)
+            lazy_seen |= any(isinstance(q, LazyPhrase) for q in _walk(lazy))
+            eager = with_known_phrases(narrowed, ws, {})
+            members = vectors.docs(narrowed)
+            for limit in (1, 10, 50):
+                fresh = _vector_search(version, time.monotonic() + 60)
+                assert fresh.top(lazy, members, limit) == vectors.top(eager, members, limit)
+        assert lazy_seen
