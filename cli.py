@@ -18,7 +18,7 @@ from corpus.files import os_reason
 from corpus.kamerstuk import parse_identifier
 from index.store import IndexStoreError
 from search import LetterNotFound, SearchError, SearchRequest, Searcher
-from search.display import FACET_LABELS, citation, dutch_date
+from search.display import FACET_LABELS, citation, decimal, dutch_date
 from search.query import facet_values, facet_values_meant
 from search.snippets import plain
 
@@ -218,7 +218,7 @@ def _build(obj: Context, paths, *, rebuild=False, procs=None) -> bool:
     for problem in report.failed:
         click.secho(f"mislukt: {problem.path}: {problem.reason}", fg="red", err=True)
     skipped = len(report.skipped)
-    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    seconds = decimal(report.seconds)
     click.echo(
         f"Klaar in {seconds} s: {report.added} toegevoegd, {report.updated} "
         f"bijgewerkt, {report.removed} verwijderd, {report.unchanged} ongewijzigd, "

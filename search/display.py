@@ -12,6 +12,16 @@ FACET_LABELS = {
 }
 
 
+def number(value: int) -> str:
+    """Dutch thousands separator: 15991 -> 15.991."""
+    return f"{value:,}".replace(",", ".")
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """Dutch decimal comma: 12.34 -> 12,3."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
 def dutch_date(iso: str | None) -> str:
     """``"2019-05-13"`` -> ``"13 mei 2019"``; ``"onbekend"`` when unknown."""
     if not iso:

@@ -12,12 +12,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from index.store import read_manifest
-from search.display import FACET_LABELS
+from search.display import FACET_LABELS, number
 from search.snippets import plain
 
 from . import atom
 from .params import FILTER_ARGS, search_request
-from .present import number
 from .state import get_searcher
 
 bp = Blueprint("feeds", __name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.schema import UNKNOWN
-from search.display import FACET_LABELS, citation, dutch_date
+from search.display import FACET_LABELS, citation, decimal, dutch_date, number
 from search.model import SearchResponse
 from search.searcher import MAX_PAGE
 
@@ -91,27 +91,17 @@ def pagination(response: SearchResponse, args) -> list[PageLink]:
     current = response.page
     wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
     links, previous = [], 0
-    for number in wanted:
-        if number - previous > 1:
+    for page in wanted:
+        if page - previous > 1:
             links.append(PageLink(None, None))
-        links.append(PageLink(number, "?" + query_string(args, page=str(number)),
-                              number == current))
-        previous = number
+        links.append(PageLink(page, "?" + query_string(args, page=str(page)),
+                              page == current))
+        previous = page
     return links
 
 
 def page_href(args, number: int) -> str:
     return "?" + query_string(args, page=str(number))
-
-
-def number(value: int) -> str:
-    """Dutch thousands separator: 15991 -> 15.991."""
-    return f"{value:,}".replace(",", ".")
-
-
-def decimal(value: float, digits: int = 1) -> str:
-    """Dutch decimal comma: 12.34 -> 12,3."""
-    return f"{value:.{digits}f}".replace(".", ",")
 
 
 def seconds(took_ms: float) -> str:
