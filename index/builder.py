@@ -197,11 +197,11 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         if to_write or vanished or report.removed:
             _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
                 s for s in to_write if s in existing], document, vocabulary, model, progress)
+        if states != known_states:
+            file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
         # before the arrays existed, get them now (searches work without).
         posting_arrays.complete(store.open_index(index_dir))
-        if states != known_states:
-            file_states.save(index_dir, states)
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from array import array
 from pathlib import Path
 
 import numpy as np
+
+from .store import ARRAYS_STAMP as STAMP
 
 FORMAT_VERSION = 1
 # Shorter lists fit in one or two of Whoosh's 128-posting blocks, which it
@@ -72,11 +75,14 @@ class ArrayWriter:
 
 def _write_replace(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def has_arrays(folder: Path, segment_id: str) -> bool:
@@ -97,9 +103,13 @@ def read_table(folder: Path, segment_id: str) -> dict | None:
 
 
 def complete(ix) -> int:
-    """Write the arrays of every segment of `ix` that lacks them (segments
-    Whoosh's own writer made or merged during an update); the cost is
-    proportional to those segments. Returns how many were written."""
+    """Write the arrays of every segment of `ix` that lacks usable ones
+    (segments Whoosh's own writer made or merged during an update, or an
+    index built before them); the cost is proportional to those segments.
+    The arrays only make searching faster: a segment whose arrays cannot be
+    written (a full disk) is searched without them. Returns how many were
+    written; when any were, STAMP changes, so that a running server opens
+    the index afresh and uses them."""
     from whoosh.matching import FilterMatcher
     from whoosh.reading import SegmentReader
 
@@ -107,7 +117,7 @@ def complete(ix) -> int:
     written = 0
     for segment in ix._read_toc().segments:
         segment_id = segment.segment_id()
-        if has_arrays(folder, segment_id):
+        if read_table(folder, segment_id) is not None:
             continue
         reader = SegmentReader(ix.storage, ix.schema, segment)
         try:
@@ -129,6 +139,14 @@ def complete(ix) -> int:
                 writer.add(fieldname, tbytes, docnums, weights)
         finally:
             reader.close()
-        writer.write(folder, segment_id)
+        try:
+            writer.write(folder, segment_id)
+        except OSError:
+            continue
         written += 1
+    if written:
+        try:
+            (folder / STAMP).write_text(str(time.time_ns()))
+        except OSError:
+            pass
     return written

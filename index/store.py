@@ -17,6 +17,8 @@ from .analysis import analysis_version
 from .schema import SCHEMA_REVISION, make_schema
 
 MANIFEST = "kamerzoek.json"
+# Touched when posting arrays are added to an index in use (index.posting_arrays).
+ARRAYS_STAMP = "posting_arrays.stamp"
 INDEX_NAME = "letters"
 _TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
 
@@ -49,16 +51,21 @@ def expected_manifest() -> dict:
     return {"schema_revision": SCHEMA_REVISION, "analysis": analysis_version()}
 
 
-def identity(index_dir: Path) -> tuple[int, int]:
-    """(folder inode, latest generation): changes when the index is updated
-    and, through the inode, when a rebuild swaps in a new folder."""
+def identity(index_dir: Path) -> tuple[int, int, int]:
+    """(folder inode, latest generation, posting arrays stamp): changes when
+    the index is updated, when posting arrays are added to it after an
+    update, and, through the inode, when a rebuild swaps in a new folder."""
     try:
         inode = os.stat(index_dir).st_ino
         names = os.listdir(index_dir)
     except OSError:
-        return (0, -1)
+        return (0, -1, 0)
     generations = [int(m.group(1)) for m in map(_TOC_RE.match, names) if m]
-    return inode, max(generations, default=-1)
+    try:
+        stamp = os.stat(Path(index_dir) / ARRAYS_STAMP).st_mtime_ns
+    except OSError:
+        stamp = 0
+    return inode, max(generations, default=-1), stamp
 
 
 def recover(index_dir: Path) -> None:

@@ -114,6 +114,8 @@ class _Version:
 
     def close(self) -> None:
         self._close()
+        if "vectors" in self.__dict__:
+            self.__dict__.pop("vectors").close()
 
 
 class Searcher:

@@ -63,12 +63,21 @@ class _Segment:
             path = folder / (segment.segment_id() + posting_arrays.POSTINGS_EXT)
             count = table["count"]
             try:
-                self.docnums = np.memmap(path, dtype=np.uint32, mode="r", shape=(count,))
-                self.weights = np.memmap(path, dtype=np.float32, mode="r", shape=(count,),
-                                         offset=4 * count)
-                self.terms = table["terms"]
+                if path.stat().st_size == 8 * count:  # else not the table's postings
+                    self.docnums = np.memmap(path, dtype=np.uint32, mode="r", shape=(count,))
+                    self.weights = np.memmap(path, dtype=np.float32, mode="r", shape=(count,),
+                                             offset=4 * count)
+                    self.terms = table["terms"]
             except (OSError, ValueError):
                 self.terms = {}
+
+    def close(self) -> None:
+        # A map keeps its own file descriptor (and a deleted file's space).
+        for mapped in (self.docnums, self.weights):
+            if mapped is not None and getattr(mapped, "_mmap", None) is not None:
+                mapped._mmap.close()
+        self.docnums = self.weights = None
+        self.terms = {}
 
     def postings(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, weights) of a term, deleted documents
@@ -113,6 +122,10 @@ class VectorIndex:
         self._lengths: dict[str, np.ndarray] = {}
         weighting = searcher.weighting
         self.bm25 = weighting if type(weighting) is BM25F else None
+
+    def close(self) -> None:
+        for segment in self.segments:
+            segment.close()
 
     def postings(self, fieldname: str, text: str):
         """(global document numbers, weights) of the term, live documents only."""
@@ -213,7 +226,7 @@ class VectorSearch:
             return self.mask(q.a) & ~self.mask(q.b)
         if isinstance(q, Q.AndMaybe):
             return self.mask(q.a)
-        if isinstance(q, Q.Every):
+        if isinstance(q, Q.Every) and not q.fieldname:
             return self.index.live
         key = _key(q)
         if key not in self._masks:
@@ -272,6 +285,9 @@ class VectorSearch:
             return out * q.boost if q.boost != 1.0 else out
         if isinstance(q, Q.AndNot):
             return self.scores(q.a)
+        if isinstance(q, Q.Every) and not q.fieldname:
+            # Whoosh's ListMatcher over every document, weighted by the boost.
+            return self.index.live * float(q.boost)
         if isinstance(q, Q.AndMaybe):
             return self.scores(q.a) + np.where(self.mask(q.b), self.scores(q.b), 0.0)
         if isinstance(q, Q.Term):
@@ -346,6 +362,13 @@ class VectorSearch:
         if not len(among):
             return []
         lazies = [leaf for leaf in _walk(q) if isinstance(leaf, LazyPhrase)]
+        schema = self.index.searcher.schema
+        if any(p.fieldname not in schema or not schema[p.fieldname].format.supports("positions")
+               for p in lazies):
+            raise Unsupported("phrase without positions")
+        if lazies and any(getattr(n, "boost", 1.0) <= 0 for n in _walk(q)):
+            # The bound below holds only while every part adds a score >= 0.
+            raise Unsupported("boost <= 0")
         if not lazies:
             scored = self.scores(q)[among]
             order = np.lexsort((among, -scored))[:limit]

@@ -124,12 +124,39 @@ def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
         (folder / (s + posting_arrays.TERMS_EXT)).unlink()
     assert answers() == with_arrays
     assert all(total > 0 for total, _, _ in with_arrays)
-    # An index without arrays (built by an older kamerzoek) gets them on the
-    # next run, even when no letter changed.
+    # An index without arrays (built by an older kamerzoek), or with a table
+    # of another format, gets them on the next run, even when no letter
+    # changed; a server that has the index open sees a new identity.
+    stale = folder / (segment_ids[0] + posting_arrays.TERMS_EXT)
+    stale.write_bytes(b"not a table")
+    before = store.identity(index_dir)
     report = build_index([letters], index_dir, procs=1)
     assert report.unchanged == report.letters
-    assert all(posting_arrays.has_arrays(folder, s) for s in segment_ids)
+    assert all(posting_arrays.read_table(folder, s) is not None for s in segment_ids)
+    assert store.identity(index_dir) != before
     assert answers() == with_arrays
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_a_closed_searcher_lets_go_of_its_posting_arrays(index_dir):
+    import os
+
+    def open_arrays():
+        fds = "/proc/self/fd"
+        targets = []
+        for fd in os.listdir(fds):
+            try:
+                targets.append(os.readlink(os.path.join(fds, fd)))
+            except OSError:
+                pass
+        return sum(t.endswith(posting_arrays.POSTINGS_EXT) for t in targets)
+
+    already = open_arrays()
+    searcher = Searcher(index_dir, cache_size=0)
+    searcher.search(SearchRequest(query="regering"))
+    assert open_arrays() > already
+    searcher.close()
+    assert open_arrays() == already
 
 
 @pytest.mark.parametrize("text", ["asiel opvang gemeenten", "stikstof boeren natuur",
