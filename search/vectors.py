@@ -189,6 +189,8 @@ class VectorSearch:
         self.phrase_docs = phrase_docs
         self.phrase_docs_among = phrase_docs_among
         self._optimistic = False
+        self._memo: dict | None = None
+        self._plain_nodes: set[int] = set()
         self._lazy_checked: dict = {}
         self._lazy_found: dict = {}
         self._none = np.zeros(index.size, dtype=bool)
@@ -265,6 +267,16 @@ class VectorSearch:
 
     def scores(self, q: Q.Query) -> np.ndarray:
         """Each document's score for the query (meaningful where it matches)."""
+        memo = self._memo
+        # Only the query's own nodes, alive while it is ranked: the id of a
+        # passing temporary (a phrase's word terms) is reused by the next.
+        if memo is None or id(q) not in self._plain_nodes:
+            return self._scores(q)
+        if id(q) not in memo:
+            memo[id(q)] = self._scores(q)
+        return memo[id(q)]
+
+    def _scores(self, q: Q.Query) -> np.ndarray:
         if isinstance(q, KnownPhrase):
             return self._sum(q, q.subqueries)
         if isinstance(q, LazyPhrase):
@@ -373,23 +385,31 @@ class VectorSearch:
             scored = self.scores(q)[among]
             order = np.lexsort((among, -scored))[:limit]
             return [(int(among[i]), float(scored[i])) for i in order]
-        self._optimistic = True
+        # The parts without a lazy phrase score the same in every round:
+        # computed once (by node, for this query only).
+        self._plain_nodes = {id(n) for n in _walk(q)
+                             if not any(isinstance(m, LazyPhrase) for m in _walk(n))}
+        self._memo = {}
         try:
-            upper = self.scores(q)[among]
+            self._optimistic = True
+            try:
+                upper = self.scores(q)[among]
+            finally:
+                self._optimistic = False
+            order = np.lexsort((among, -upper))
+            checked, batch = 0, max(2 * limit, 20)
+            while True:
+                self._check(lazies, np.sort(among[order[checked:checked + batch]]))
+                checked = min(len(among), checked + batch)
+                exact = self.scores(q)[among]
+                done = order[:checked]
+                best = done[np.lexsort((among[done], -exact[done]))][:limit]
+                if checked == len(among) or (
+                        len(best) == limit and exact[best[-1]] > upper[order[checked]]):
+                    return [(int(among[i]), float(exact[i])) for i in best]
+                batch *= 2
         finally:
-            self._optimistic = False
-        order = np.lexsort((among, -upper))
-        checked, batch = 0, max(2 * limit, 20)
-        while True:
-            self._check(lazies, np.sort(among[order[checked:checked + batch]]))
-            checked = min(len(among), checked + batch)
-            exact = self.scores(q)[among]
-            done = order[:checked]
-            best = done[np.lexsort((among[done], -exact[done]))][:limit]
-            if checked == len(among) or (
-                    len(best) == limit and exact[best[-1]] > upper[order[checked]]):
-                return [(int(among[i]), float(exact[i])) for i in best]
-            batch *= 2
+            self._memo, self._plain_nodes = None, set()
 
     def _check(self, lazies, docnums: np.ndarray) -> None:
         """Find out which of `docnums` hold each lazy phrase."""
