@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import time
 from array import array
 from pathlib import Path
@@ -39,13 +40,19 @@ POSTINGS_EXT = ".kzp"
 
 
 class ArrayWriter:
-    """Gathers one segment's long posting lists, term by term."""
+    """Gathers one segment's long posting lists, term by term, straight into
+    temporary files beside the segment (a writing process holds none of
+    them in memory)."""
 
-    def __init__(self):
-        self._docnums: list[np.ndarray] = []
-        self._weights: list[np.ndarray] = []
+    def __init__(self, folder: Path, segment_id: str):
+        self.folder = Path(folder)
+        self.segment_id = segment_id
         self.count = 0
         self.terms: dict[str, dict[bytes, tuple[int, int]]] = {}
+        self._docnums_path = self.folder / (segment_id + POSTINGS_EXT + ".tmp")
+        self._weights_path = self.folder / (segment_id + ".kzw.tmp")
+        self._docnums = open(self._docnums_path, "wb")
+        self._weights = open(self._weights_path, "wb")
 
     def add(self, fieldname: str, tbytes: bytes, docnums, weights) -> None:
         """One term's postings (document order); short lists are skipped."""
@@ -53,24 +60,33 @@ class ArrayWriter:
         if n < MIN_POSTINGS:
             return
         self.terms.setdefault(fieldname, {})[tbytes] = (self.count, n)
-        self._docnums.append(np.asarray(docnums, dtype=np.uint32))
-        self._weights.append(np.asarray(weights, dtype=np.float32))
+        np.asarray(docnums, dtype=np.uint32).tofile(self._docnums)
+        np.asarray(weights, dtype=np.float32).tofile(self._weights)
         self.count += n
 
-    def write(self, folder: Path, segment_id: str) -> None:
-        # The postings first, the table last, each under a temporary name:
-        # a reader that finds the table finds complete postings beside it.
-        folder = Path(folder)
-        data, table = folder / (segment_id + POSTINGS_EXT), folder / (segment_id + TERMS_EXT)
+    def write(self) -> None:
+        """The postings file (document numbers, then weights) first, the
+        table last: a reader that finds the table finds complete postings."""
+        try:
+            self._weights.close()
+            with open(self._weights_path, "rb") as weights:
+                shutil.copyfileobj(weights, self._docnums)
+            self._docnums.flush()
+            os.fsync(self._docnums.fileno())
+            self._docnums.close()
+            os.replace(self._docnums_path, self.folder / (self.segment_id + POSTINGS_EXT))
+            header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms}
+            _write_replace(self.folder / (self.segment_id + TERMS_EXT),
+                           lambda f: pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            self.discard()
 
-        def postings(f):
-            for chunk in self._docnums:
-                chunk.tofile(f)
-            for chunk in self._weights:
-                chunk.tofile(f)
-        _write_replace(data, postings)
-        header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms}
-        _write_replace(table, lambda f: pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL))
+    def discard(self) -> None:
+        """Close and remove the temporary files (after write(), or instead)."""
+        for f in (self._docnums, self._weights):
+            f.close()
+        for path in (self._docnums_path, self._weights_path):
+            path.unlink(missing_ok=True)
 
 
 def _write_replace(path: Path, write) -> None:
@@ -121,7 +137,11 @@ def complete(ix) -> int:
             continue
         reader = SegmentReader(ix.storage, ix.schema, segment)
         try:
-            writer = ArrayWriter()
+            writer = ArrayWriter(folder, segment_id)
+        except OSError:
+            reader.close()
+            continue
+        try:
             for fieldname, tbytes in reader.all_terms():
                 if reader.doc_frequency(fieldname, tbytes) < MIN_POSTINGS:
                     continue
@@ -137,12 +157,12 @@ def complete(ix) -> int:
                     matcher._i = matcher._blocklength - 1
                     matcher.next()
                 writer.add(fieldname, tbytes, docnums, weights)
+            writer.write()
+        except OSError:  # a full disk: this segment is searched without arrays
+            writer.discard()
+            continue
         finally:
             reader.close()
-        try:
-            writer.write(folder, segment_id)
-        except OSError:
-            continue
         written += 1
     if written:
         try:

@@ -137,8 +137,18 @@ class _SegmentBuilder(SegmentWriter):
 
     def _flush_segment(self):
         self.perdocwriter.close()
+        arrays = ArrayWriter(self.storage.folder, self.newsegment.segment_id())
+        try:
+            self._write_postings(arrays)
+            self.fieldwriter.close()
+            arrays.write()
+        except BaseException:
+            arrays.discard()
+            raise
+        self.pool.cleanup()
+
+    def _write_postings(self, arrays: ArrayWriter) -> None:
         writer, schema, pool = self.fieldwriter, self.schema, self.pool
-        arrays = ArrayWriter()
         all_docnums = np.frombuffer(pool.docnums, dtype=np.uint32)
         all_weights = np.frombuffer(pool.weights, dtype=np.float32)
         for name in sorted(pool.fields):
@@ -163,9 +173,6 @@ class _SegmentBuilder(SegmentWriter):
                         arrays.add(name, tbytes, docnums, weights)
                 writer.finish_term()
             writer.finish_field()
-        writer.close()
-        arrays.write(self.storage.folder, self.newsegment.segment_id())
-        pool.cleanup()
 
 
 def _add_postings(writer, docnums: list, weights: list, values: list, lengths: list) -> None:
