@@ -165,10 +165,11 @@ def _group_key(group: list[Clause]):
     return tuple(_clause_key(c) for c in group)
 
 
-def build_query(parsed: ParsedQuery, schema, found=None) -> Q.Query | None:
+def build_query(parsed: ParsedQuery, schema, found=None,
+                proximity: bool = True) -> Q.Query | None:
     """The scoring query, or None when the user gave no words (browse).
     `found` as for ranking_tiers: words that occur nowhere leave the
-    words-close-together bonus.
+    words-close-together bonus; `proximity=False` leaves the bonus out.
 
     Tiers, each far above the next: letters with every word as a word of its
     own; letters with every word, some only inside compounds; letters
@@ -177,7 +178,7 @@ def build_query(parsed: ParsedQuery, schema, found=None) -> Q.Query | None:
     whole = [g for g in (_group_query(group, schema, parts=False) for group in parsed.groups) if g]
     groups = [g for g in (_group_query(group, schema) for group in parsed.groups) if g]
     tiers: list[Q.Query] = []
-    near = _proximity_query(parsed, schema, found)
+    near = _proximity_query(parsed, schema, found) if proximity else None
     if near is not None:
         tiers.append(near)
     if groups:

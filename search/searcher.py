@@ -215,7 +215,7 @@ class Searcher:
         # Posting lists read once per search, shared by the counting, the
         # ranking tiers and the date order.
         vectors = _vector_search(version, deadline)
-        docnums = vectors.docs(matcher)
+        docnums = vectors.docs(_selecting(parsed, schema, restrict, excluded))
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
             page = _by_relevance(searcher, schema, parsed, vectors, docnums, offset, end,
@@ -262,8 +262,7 @@ class Searcher:
         """(the parsed query, the scoring query or None, the query that
         selects every match)."""
         parsed, scoring, restrict, excluded = self._parts(request, schema)
-        return parsed, scoring, _narrowed(scoring or restrict or Q.Every(), scoring, restrict,
-                                          excluded)
+        return parsed, scoring, _selecting(parsed, schema, restrict, excluded)
 
     def _parts(self, request: SearchRequest, schema):
         """(parsed query, scoring query, filters, exclusions); each may be None."""
@@ -476,6 +475,15 @@ def _hit(version: _Version, docnum: int, score, terms) -> Hit:
         source=letter.source,
         score=round(score, 4) if isinstance(score, (int, float)) else None,
         snippets=found)
+
+
+def _selecting(parsed, schema, restrict, excluded) -> Q.Query:
+    """The query that selects every match: the scoring query without its
+    words-close-together bonus, which only ranks (a letter with the words
+    close together has them all, so it is selected anyway; checking the
+    closeness in every letter cost most of a search of common words)."""
+    words = build_query(parsed, schema, proximity=False)
+    return _narrowed(words or restrict or Q.Every(), words, restrict, excluded)
 
 
 def _narrowed(query: Q.Query, scoring, restrict, excluded) -> Q.Query:
