@@ -54,12 +54,11 @@ class FacetTable:
         chosen[np.asarray(docnums, dtype=np.int64)] = True
         out = {}
         for name in names:
-            counts = self._facets[name].count(chosen)
-            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
             keep = None if name in unlimited else limit
-            out[name] = dict(ordered[:keep] if keep else ordered)
-            if truncated is not None and len(out[name]) < len(ordered):
-                truncated[name] = len(ordered)
+            counts, distinct = self._facets[name].count(chosen, keep)
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+            if truncated is not None and len(out[name]) < distinct:
+                truncated[name] = distinct
         return out
 
 
@@ -80,10 +79,22 @@ class _Coded:
                                      dtype=np.int64, count=len(column))
         self.labels = list(codes)
 
-    def count(self, chosen: np.ndarray) -> dict[str, int]:
+    def count(self, chosen: np.ndarray, keep: int | None = None) -> tuple[dict[str, int], int]:
+        """(counts of the chosen documents' values, how many distinct values
+        they have). With `keep`, only the values that can be among the
+        `keep` most frequent (ties at the cut included): a dossier facet has
+        thousands of values, and sorting them all in Python cost more than
+        counting."""
         picked = self.codes[chosen if self.docs is None else chosen[self.docs]]
         tally = np.bincount(picked, minlength=len(self.labels))
-        return {self.labels[i]: int(tally[i]) for i in np.flatnonzero(tally)}
+        present = np.flatnonzero(tally)
+        if keep and len(present) > keep:
+            cut = np.partition(tally[present], len(present) - keep)[len(present) - keep]
+            wanted = present[tally[present] >= cut]
+        else:
+            wanted = present
+        labels = self.labels
+        return {labels[i]: int(tally[i]) for i in wanted}, len(present)
 
 
 class DossierTitles:

@@ -120,12 +120,22 @@ class VectorIndex:
                 deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                 self.live[deleted + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
+        # Grows with the words searched for, one int each: bounded by the
+        # vocabulary, and dropped with this version of the index.
+        self._frequencies: dict[tuple[str, str], int] = {}
         weighting = searcher.weighting
         self.bm25 = weighting if type(weighting) is BM25F else None
 
     def close(self) -> None:
         for segment in self.segments:
             segment.close()
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Whoosh's doc_frequency() (postings in all segments, deleted
+        letters' included), known once the term's postings were read."""
+        if (fieldname, text) not in self._frequencies:
+            self.postings(fieldname, text)
+        return self._frequencies[(fieldname, text)]
 
     def postings(self, fieldname: str, text: str):
         """(global document numbers, weights) of the term, live documents only."""
@@ -141,6 +151,8 @@ class VectorIndex:
             if found is not None:
                 ids.append(found[0].astype(np.int64) + segment.offset)
                 weights.append(found[1])
+        # Whoosh's document frequency: postings of deleted letters included.
+        self._frequencies[(fieldname, text)] = sum(len(part) for part in ids)
         if not ids:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         ids_all = np.concatenate(ids) if len(ids) > 1 else ids[0]
@@ -199,6 +211,7 @@ class VectorSearch:
         self.phrase_cache = phrase_cache
         self._postings: dict = {}
         self._masks: dict = {}
+        self._term_values: dict = {}
 
     # -- documents -----------------------------------------------------------
 
@@ -339,27 +352,30 @@ class VectorSearch:
         out = np.zeros(self.index.size)
         if not len(ids):
             return out
+        key = (q.fieldname, q.text)
+        if key not in self._term_values:  # a word is scored in several tiers
+            self._term_values[key] = self._bm25(q, ids, weights)
+        values = self._term_values[key]
+        out[ids] = values * q.boost if q.boost != 1.0 else values
+        return out
+
+    def _bm25(self, q: Q.Term, ids, weights) -> np.ndarray:
         searcher = self.index.searcher
         field = searcher.schema[q.fieldname]
         w = weights.astype(np.float64)
-        if field.scorable:
-            bm25 = self.index.bm25
-            if bm25 is None:
-                raise Unsupported("weighting")
-            B = bm25._field_B.get(q.fieldname, bm25.B)
-            K1 = bm25.K1
-            n = searcher.doc_frequency(q.fieldname, field.to_bytes(q.text))
-            idf = math.log(searcher.doc_count_all() / (n + 1)) + 1
-            avgfl = searcher.avg_field_length(q.fieldname) or 1
-            fl = self.index.lengths(q.fieldname)[ids]
-            # Whoosh's bm25(), operation for operation.
-            values = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
-        else:
-            values = w
-        if q.boost != 1.0:
-            values = values * q.boost
-        out[ids] = values
-        return out
+        if not field.scorable:
+            return w
+        bm25 = self.index.bm25
+        if bm25 is None:
+            raise Unsupported("weighting")
+        B = bm25._field_B.get(q.fieldname, bm25.B)
+        K1 = bm25.K1
+        n = self.index.doc_frequency(q.fieldname, q.text)
+        idf = math.log(searcher.doc_count_all() / (n + 1)) + 1
+        avgfl = searcher.avg_field_length(q.fieldname) or 1
+        fl = self.index.lengths(q.fieldname)[ids]
+        # Whoosh's bm25(), operation for operation.
+        return idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
 
     def top(self, q: Q.Query, among: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """The best `limit` of the documents `among` (sorted numbers), by
