@@ -74,10 +74,13 @@ def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
     terms = [field.to_bytes(word) for word in phrase.words]
     if any((phrase.fieldname, t) not in reader for t in terms):
         return []
-    postings = [dict(_postings(reader.postings(phrase.fieldname, t))) for t in terms]
+    postings = [dict(_postings(_unfiltered(reader.postings(phrase.fieldname, t))))
+                for t in terms]
     shared = set(min(postings, key=len))
     for values in postings:
         shared.intersection_update(values)
+    if reader.has_deletions():
+        shared.difference_update(reader.deleted_docs_set)
     if len(terms) == 1:
         return list(shared)
     near = _adjacent if phrase.slop == 1 else _within_slop
@@ -110,6 +113,13 @@ def _within_slop(positions: list, slop: int) -> bool:
             return False
         ends = reached
     return True
+
+
+def _unfiltered(matcher):
+    """The codec's own matcher inside the filter Whoosh puts around the
+    postings of a segment with deletions (which reads a posting at a time);
+    the caller leaves the deleted letters out."""
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def _postings(matcher, values: bool = True):

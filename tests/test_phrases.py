@@ -84,3 +84,8 @@ def test_term_postings_leave_out_deleted_letters(corpus, tmp_path, whoosh_search
                    for segment in VectorIndex(searcher).segments)
         found = docs(searcher, term)
         assert found == set(searcher.docs_for_query(term)) and len(found) > 100
+        # Phrases too leave out deleted letters (read past Whoosh's filter).
+        for text in ("tweede kamer", "verzoekt de regering"):
+            phrase = _phrase(searcher, "body", text)
+            expected = set(searcher.docs_for_query(phrase))
+            assert phrase_docs(searcher, phrase) == expected and len(expected) > 10
