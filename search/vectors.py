@@ -1,10 +1,11 @@
 """Matching and BM25F scoring over whole posting arrays, with numpy.
 
-Whoosh walks its matcher tree one posting at a time in Python; for a word in
-most letters that costs tens of milliseconds on the shared corpus and more
-than a second at 200,000 letters. Here a query's documents are a boolean
-array over all document numbers and its scores a float array: an Or is a
-sum, an And a product of masks, each a single numpy operation. Term postings
+Whoosh decodes its posting blocks and walks its matcher tree one posting at
+a time in Python; for a word in most letters that costs tens of milliseconds
+on the shared corpus and hundreds at 200,000 letters. Here a query's
+documents are a boolean array over all document numbers and its scores a
+float array: an Or of masks is `|`, an And `&`, a sum of scores one numpy
+addition. Term postings
 come from the flat arrays the index writes beside each segment
 (`index.posting_arrays`), or, for short lists and segments without them,
 from Whoosh's own blocks.
