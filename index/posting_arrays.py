@@ -118,6 +118,25 @@ def read_table(folder: Path, segment_id: str) -> dict | None:
     return header
 
 
+def read_postings(reader, fieldname: str, tbytes: bytes) -> tuple[array, array]:
+    """(document numbers, weights) of a term in one segment, deleted
+    documents included, read through Whoosh a block at a time."""
+    from whoosh.matching import FilterMatcher
+
+    matcher = reader.postings(fieldname, tbytes)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deletions are the caller's business
+    docnums, weights = array("I"), array("f")
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        docnums.extend(matcher._ids)
+        weights.extend(matcher._weights)
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return docnums, weights
+
+
 def complete(ix) -> int:
     """Write the arrays of every segment of `ix` that lacks usable ones
     (segments Whoosh's own writer made or merged during an update, or an
@@ -126,7 +145,6 @@ def complete(ix) -> int:
     written (a full disk) is searched without them. Returns how many were
     written; when any were, STAMP changes, so that a running server opens
     the index afresh and uses them."""
-    from whoosh.matching import FilterMatcher
     from whoosh.reading import SegmentReader
 
     folder = Path(ix.storage.folder)
@@ -145,18 +163,7 @@ def complete(ix) -> int:
             for fieldname, tbytes in reader.all_terms():
                 if reader.doc_frequency(fieldname, tbytes) < MIN_POSTINGS:
                     continue
-                matcher = reader.postings(fieldname, tbytes)
-                if isinstance(matcher, FilterMatcher):
-                    matcher = matcher.child  # deletions are the reader's business
-                docnums, weights = array("I"), array("f")
-                while matcher.is_active():
-                    matcher._read_ids()
-                    matcher._read_weights()
-                    docnums.extend(matcher._ids)
-                    weights.extend(matcher._weights)
-                    matcher._i = matcher._blocklength - 1
-                    matcher.next()
-                writer.add(fieldname, tbytes, docnums, weights)
+                writer.add(fieldname, tbytes, *read_postings(reader, fieldname, tbytes))
             writer.write()
         except OSError:  # a full disk: this segment is searched without arrays
             writer.discard()

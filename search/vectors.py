@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.matching import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -87,22 +86,10 @@ class _Segment:
         if found is not None:
             start, n = found
             return self.docnums[start:start + n], self.weights[start:start + n]
-        reader = self.reader
-        if (fieldname, tbytes) not in reader:
+        if (fieldname, tbytes) not in self.reader:
             return None
-        matcher = reader.postings(fieldname, tbytes)
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child
-        ids: list = []
-        weights: list = []
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._i = matcher._blocklength - 1
-            matcher.next()
-        return np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32)
+        ids, weights = posting_arrays.read_postings(self.reader, fieldname, tbytes)
+        return np.asarray(ids, dtype=np.uint32), np.asarray(weights, dtype=np.float32)
 
 
 class VectorIndex:
