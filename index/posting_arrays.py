@@ -101,10 +101,6 @@ def _write_replace(path: Path, write) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def has_arrays(folder: Path, segment_id: str) -> bool:
-    return (Path(folder) / (segment_id + TERMS_EXT)).exists()
-
-
 def read_table(folder: Path, segment_id: str) -> dict | None:
     """The segment's term table, or None when it has no arrays (or arrays of
     another format version)."""

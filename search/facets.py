@@ -44,14 +44,14 @@ class FacetTable:
         self.dates: list[str] = _column(reader, "date")
         self.size = len(self.dates)
 
-    def count(self, docnums, names, limit: int | None = None,
+    def count(self, chosen: np.ndarray, names, limit: int | None = None,
               unlimited: tuple[str, ...] = (),
               truncated: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
-        """Counts per value, most frequent first, at most ``limit`` values
-        per facet except for the facets named in ``unlimited``. A facet cut
-        short is entered in ``truncated`` with its number of distinct values."""
-        chosen = np.zeros(self.size, dtype=bool)
-        chosen[np.asarray(docnums, dtype=np.int64)] = True
+        """Counts per value over the documents `chosen` (a boolean array
+        over document numbers), most frequent first, at most ``limit``
+        values per facet except for the facets named in ``unlimited``. A
+        facet cut short is entered in ``truncated`` with its number of
+        distinct values."""
         out = {}
         for name in names:
             keep = None if name in unlimited else limit

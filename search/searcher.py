@@ -23,12 +23,12 @@ from corpus.letter import Letter
 from index import store
 from index.schema import FACET_FIELDS, letter_from_stored
 
-from . import page_cache, postings, snippets, whoosh_fixes  # noqa: F401 (applied on import)
+from . import page_cache, snippets, whoosh_fixes  # noqa: F401 (whoosh_fixes: applied on import)
 from .facets import DossierTitles, FacetTable
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
-from .postings import cached_phrase_docs, with_known_phrases
+from .postings import cached_phrase_docs, phrase_docs_among, with_known_phrases
 from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
                     filter_query, parse_query)
@@ -215,10 +215,11 @@ class Searcher:
         # Posting lists read once per search, shared by the counting, the
         # ranking tiers and the date order.
         vectors = _vector_search(version, deadline)
-        docnums = vectors.docs(_selecting(parsed, schema, restrict, excluded))
+        selected = vectors.mask(_selecting(parsed, schema, restrict, excluded))
+        docnums = np.flatnonzero(selected)
         offset, end = (request.page - 1) * request.per_page, request.page * request.per_page
         if request.sort == "relevance" and scoring is not None:
-            page = _by_relevance(searcher, schema, parsed, vectors, docnums, offset, end,
+            page = _by_relevance(searcher, schema, parsed, vectors, selected, offset, end,
                                  deadline, restrict, excluded)
         else:
             complete = None
@@ -236,7 +237,7 @@ class Searcher:
             for found, (docnum, _) in zip(hits, page):
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
         truncated: dict[str, int] = {}
-        facets = (version.table.count(docnums, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS,
+        facets = (version.table.count(selected, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS,
                                       truncated)
                   if request.facets else {})
         return SearchResponse(
@@ -255,7 +256,7 @@ class Searcher:
         with self.reading() as version:
             _, _, matcher = self._queries(request, version.schema)
             deadline = time.monotonic() + QUERY_SECONDS
-            return version.table.count(_vector_search(version, deadline).docs(matcher), names,
+            return version.table.count(_vector_search(version, deadline).mask(matcher), names,
                                        limit)
 
     def _queries(self, request: SearchRequest, schema):
@@ -349,7 +350,7 @@ class Searcher:
     def stats(self) -> IndexStats:
         with self.reading() as version:
             searcher = version.searcher
-            facets = version.table.count(np.flatnonzero(version.vectors.live),
+            facets = version.table.count(version.vectors.live,
                                          ("year", "topic", "doc_type", "chamber",
                                           "vergaderjaar"))
             return IndexStats(letters=searcher.doc_count(), index_dir=str(self.index_dir),
@@ -368,13 +369,12 @@ def _typed_words(parsed, schema) -> dict[str, str]:
     return labels
 
 
-def _by_relevance(searcher, schema, parsed, vectors: VectorSearch, docnums, offset, end,
+def _by_relevance(searcher, schema, parsed, vectors: VectorSearch, allowed, offset, end,
                   deadline, restrict, excluded):
-    """The page [offset, end) of the matches in tier order, scoring only
-    the tiers the page reaches, each as a query narrowed by the filters
-    (its scores then count the filters' terms, as Whoosh's would)."""
-    allowed = np.zeros(vectors.index.size, dtype=bool)
-    allowed[docnums] = True
+    """The page [offset, end) of the matches (`allowed`, a boolean array)
+    in tier order, scoring only the tiers the page reaches, each as a query
+    narrowed by the filters (its scores then count the filters' terms, as
+    Whoosh's would)."""
     taken = np.zeros_like(allowed)
     position = 0
     page = []
@@ -510,12 +510,12 @@ def _vector_search(version: _Version, deadline: float) -> VectorSearch:
             raise _too_slow()
         return cached_phrase_docs(searcher, phrase, phrases)
 
-    def phrase_docs_among(phrase, docnums):
+    def phrase_docs_in(phrase, docnums):
         if time.monotonic() > deadline:
             raise _too_slow()
-        return postings.phrase_docs_among(searcher, phrase, docnums)
+        return phrase_docs_among(searcher, phrase, docnums)
 
-    return VectorSearch(version.vectors, fallback, phrase_docs, phrases, phrase_docs_among)
+    return VectorSearch(version.vectors, fallback, phrase_docs, phrases, phrase_docs_in)
 
 
 def _run(searcher, matcher, limit, deadline: float, only: set[int] | None = None,

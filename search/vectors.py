@@ -391,8 +391,8 @@ class VectorSearch:
             return [(int(among[i]), float(scored[i])) for i in order]
         # The parts without a lazy phrase score the same in every round:
         # computed once (by node, for this query only).
-        self._plain_nodes = {id(n) for n in _walk(q)
-                             if not any(isinstance(m, LazyPhrase) for m in _walk(n))}
+        self._plain_nodes = set()
+        _collect_plain(q, self._plain_nodes)
         self._memo = {}
         try:
             self._optimistic = True
@@ -443,6 +443,17 @@ def _walk(q: Q.Query):
     yield q
     for sub in (q.a, q.b) if isinstance(q, Q.BinaryQuery) else getattr(q, "subqueries", ()):
         yield from _walk(sub)
+
+
+def _collect_plain(q: Q.Query, plain: set[int]) -> bool:
+    """Add to `plain` the ids of the nodes of `q` without a LazyPhrase
+    below them; True when `q` itself is one."""
+    subs = (q.a, q.b) if isinstance(q, Q.BinaryQuery) else getattr(q, "subqueries", ())
+    results = [_collect_plain(sub, plain) for sub in subs]
+    if isinstance(q, LazyPhrase) or not all(results):
+        return False
+    plain.add(id(q))
+    return True
 
 
 def _expandable(q: Q.Query) -> bool:

@@ -111,7 +111,7 @@ def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
     folder = index_dir
     segment_ids = [s.segment_id() for s in store.open_index(index_dir)._read_toc().segments]
     assert len(segment_ids) > 1
-    assert all(posting_arrays.has_arrays(folder, s) for s in segment_ids)
+    assert all(posting_arrays.read_table(folder, s) is not None for s in segment_ids)
 
     def answers():
         with Searcher(index_dir, cache_size=0) as s:
