@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.atomic import write_atomic
+
 from .store import ARRAYS_STAMP as STAMP
 
 FORMAT_VERSION = 1
@@ -76,8 +78,8 @@ class ArrayWriter:
             self._docnums.close()
             os.replace(self._docnums_path, self.folder / (self.segment_id + POSTINGS_EXT))
             header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms}
-            _write_replace(self.folder / (self.segment_id + TERMS_EXT),
-                           lambda f: pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomic(self.folder / (self.segment_id + TERMS_EXT),
+                         pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
             self.discard()
 
@@ -87,18 +89,6 @@ class ArrayWriter:
             f.close()
         for path in (self._docnums_path, self._weights_path):
             path.unlink(missing_ok=True)
-
-
-def _write_replace(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_table(folder: Path, segment_id: str) -> dict | None:

@@ -166,9 +166,9 @@ class _SegmentBuilder(SegmentWriter):
                 else:
                     chosen = np.frombuffer(numbers, dtype=np.uint32)
                     docnums, weights = all_docnums[chosen], all_weights[chosen]
-                    _add_postings(postings, docnums.tolist(), weights.tolist(),
-                                  pool.values_of(numbers),
-                                  [lengths.get(d, 0) for d in docnums.tolist()])
+                    ids = docnums.tolist()
+                    _add_postings(postings, ids, weights.tolist(), pool.values_of(numbers),
+                                  [lengths.get(d, 0) for d in ids])
                     if len(numbers) >= MIN_POSTINGS:
                         arrays.add(name, tbytes, docnums, weights)
                 writer.finish_term()
