@@ -501,7 +501,7 @@ def requery(name: str, work: Path, out: Path) -> int:
     part = results.get(name)
     index_dir = work / name / "kamerzoek-index"
     if part is None or not index_dir.is_dir():
-        print(f"geen eerdere meting '{name}' in {out} of geen index in {index_dir}", file=sys.stderr)
+        print(f"no earlier '{name}' results in {out}, or no index in {index_dir}", file=sys.stderr)
         return 1
     mix = query_mix()
     baselines = (work / name / "fts5.db").exists()
