@@ -9,10 +9,19 @@ MIN_POSTINGS postings is also written as two raw arrays (document numbers as
 uint32, weights as float32) that the search layer maps into memory and reads
 with numpy: reading a term becomes slicing.
 
-Two files per segment, named after it so Whoosh deletes them with the
+Fields with positions (body, title) also get each long term's word
+positions, so that a phrase of common words ("tweede kamer", in every
+letter) is checked with numpy rather than by decoding hundreds of thousands
+of pickled position lists in Python.
+
+Three files per segment, named after it so Whoosh deletes them with the
 segment when it merges or drops it:
-  <segment>.kzt  pickled {"version", "count", "terms": {field: {term bytes: (start, n)}}}
+  <segment>.kzt  pickled {"version", "count", "terms": {field: {term bytes: (start, n)}},
+                          "positions_count", "positions": {field: {term bytes: (start, total)}}}
   <segment>.kzp  `count` uint32 document numbers, then `count` float32 weights
+  <segment>.kzq  per term with positions, from its `start`: n uint32 ends
+                 (each posting's positions end there, counted from the
+                 term's first position), then `total` uint32 positions
 Document numbers are the segment's own; deleted documents are still in them
 (the reader leaves them out). A segment without these files (written by
 Whoosh's own writer and not yet completed, or by an older kamerzoek) is read
@@ -25,6 +34,7 @@ import pickle
 import shutil
 import time
 from array import array
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +43,15 @@ from corpus.atomic import write_atomic
 
 from .store import ARRAYS_STAMP as STAMP
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Shorter lists fit in one or two of Whoosh's 128-posting blocks, which it
 # decodes fast enough; leaving them out keeps the term table small.
 MIN_POSTINGS = 128
 TERMS_EXT = ".kzt"
 POSTINGS_EXT = ".kzp"
+POSITIONS_EXT = ".kzq"
+# Whoosh's Positions format: a uint count, then the pickled position deltas.
+_COUNT_SIZE = 4
 
 
 class ArrayWriter:
@@ -50,14 +63,20 @@ class ArrayWriter:
         self.folder = Path(folder)
         self.segment_id = segment_id
         self.count = 0
+        self.positions_count = 0
         self.terms: dict[str, dict[bytes, tuple[int, int]]] = {}
+        self.positions: dict[str, dict[bytes, tuple[int, int]]] = {}
         self._docnums_path = self.folder / (segment_id + POSTINGS_EXT + ".tmp")
         self._weights_path = self.folder / (segment_id + ".kzw.tmp")
+        self._positions_path = self.folder / (segment_id + POSITIONS_EXT + ".tmp")
         self._docnums = open(self._docnums_path, "wb")
         self._weights = open(self._weights_path, "wb")
+        self._positions = open(self._positions_path, "wb")
 
-    def add(self, fieldname: str, tbytes: bytes, docnums, weights) -> None:
-        """One term's postings (document order); short lists are skipped."""
+    def add(self, fieldname: str, tbytes: bytes, docnums, weights, values=None) -> None:
+        """One term's postings (document order); short lists are skipped.
+        `values`: the postings' value bytes in Whoosh's Positions format,
+        for a field with positions."""
         n = len(docnums)
         if n < MIN_POSTINGS:
             return
@@ -65,19 +84,29 @@ class ArrayWriter:
         np.asarray(docnums, dtype=np.uint32).tofile(self._docnums)
         np.asarray(weights, dtype=np.float32).tofile(self._weights)
         self.count += n
+        if values is not None:
+            ends, positions = decode_positions(values)
+            self.positions.setdefault(fieldname, {})[tbytes] = (self.positions_count,
+                                                                len(positions))
+            ends.tofile(self._positions)
+            positions.tofile(self._positions)
+            self.positions_count += n + len(positions)
 
     def write(self) -> None:
-        """The postings file (document numbers, then weights) first, the
-        table last: a reader that finds the table finds complete postings."""
+        """The postings and positions files first, the table last: a reader
+        that finds the table finds complete arrays."""
         try:
             self._weights.close()
             with open(self._weights_path, "rb") as weights:
                 shutil.copyfileobj(weights, self._docnums)
-            self._docnums.flush()
-            os.fsync(self._docnums.fileno())
-            self._docnums.close()
-            os.replace(self._docnums_path, self.folder / (self.segment_id + POSTINGS_EXT))
-            header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms}
+            for f, temporary, ext in ((self._docnums, self._docnums_path, POSTINGS_EXT),
+                                      (self._positions, self._positions_path, POSITIONS_EXT)):
+                f.flush()
+                os.fsync(f.fileno())
+                f.close()
+                os.replace(temporary, self.folder / (self.segment_id + ext))
+            header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms,
+                      "positions_count": self.positions_count, "positions": self.positions}
             write_atomic(self.folder / (self.segment_id + TERMS_EXT),
                          pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
@@ -85,10 +114,27 @@ class ArrayWriter:
 
     def discard(self) -> None:
         """Close and remove the temporary files (after write(), or instead)."""
-        for f in (self._docnums, self._weights):
+        for f in (self._docnums, self._weights, self._positions):
             f.close()
-        for path in (self._docnums_path, self._weights_path):
+        for path in (self._docnums_path, self._weights_path, self._positions_path):
             path.unlink(missing_ok=True)
+
+
+def decode_positions(values) -> tuple[np.ndarray, np.ndarray]:
+    """(ends, positions) as uint32 arrays from the value bytes of a posting
+    list in Whoosh's Positions format: posting i's positions are
+    positions[ends[i - 1]:ends[i]] (from 0 for the first)."""
+    deltas = [pickle.loads(v[_COUNT_SIZE:] if v.endswith(b".") else v[_COUNT_SIZE:] + b".")
+              for v in values]
+    counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    running = np.cumsum(np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=total))
+    # The deltas restart at each posting: subtract what the postings before
+    # it added up to.
+    before = np.concatenate(([0], running))[ends - counts]
+    positions = running - np.repeat(before, counts)
+    return ends.astype(np.uint32), positions.astype(np.uint32)
 
 
 def read_table(folder: Path, segment_id: str) -> dict | None:
@@ -104,23 +150,33 @@ def read_table(folder: Path, segment_id: str) -> dict | None:
     return header
 
 
-def read_postings(reader, fieldname: str, tbytes: bytes) -> tuple[array, array]:
-    """(document numbers, weights) of a term in one segment, deleted
-    documents included, read through Whoosh a block at a time."""
+def read_postings(reader, fieldname: str, tbytes: bytes,
+                  values: bool = False) -> tuple[array, array, list | None]:
+    """(document numbers, weights, value bytes or None) of a term in one
+    segment, deleted documents included, read through Whoosh a block at a
+    time."""
     from whoosh.matching import FilterMatcher
 
     matcher = reader.postings(fieldname, tbytes)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # deletions are the caller's business
     docnums, weights = array("I"), array("f")
+    found = [] if values else None
     while matcher.is_active():
         matcher._read_ids()
         matcher._read_weights()
         docnums.extend(matcher._ids)
         weights.extend(matcher._weights)
+        if values:
+            matcher._read_values()
+            found.extend(matcher._values)
         matcher._i = matcher._blocklength - 1
         matcher.next()
-    return docnums, weights
+    return docnums, weights, found
+
+
+def has_positions(field) -> bool:
+    return bool(field.format) and field.format.supports("positions")
 
 
 def complete(ix) -> int:
@@ -149,7 +205,9 @@ def complete(ix) -> int:
             for fieldname, tbytes in reader.all_terms():
                 if reader.doc_frequency(fieldname, tbytes) < MIN_POSTINGS:
                     continue
-                writer.add(fieldname, tbytes, *read_postings(reader, fieldname, tbytes))
+                positions = has_positions(ix.schema[fieldname])
+                writer.add(fieldname, tbytes,
+                           *read_postings(reader, fieldname, tbytes, values=positions))
             writer.write()
         except OSError:  # a full disk: this segment is searched without arrays
             writer.discard()

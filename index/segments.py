@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
-from .posting_arrays import MIN_POSTINGS, ArrayWriter
+from .posting_arrays import MIN_POSTINGS, ArrayWriter, has_positions
 from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
@@ -155,6 +155,7 @@ class _SegmentBuilder(SegmentWriter):
             terms = pool.fields[name]
             field = schema[name]
             lengths = self._lengths.get(name, {}) if field.scorable else {}
+            positions = has_positions(field)
             writer.start_field(name, field)
             postings = writer._postwriter
             for tbytes in sorted(terms):
@@ -167,10 +168,12 @@ class _SegmentBuilder(SegmentWriter):
                     chosen = np.frombuffer(numbers, dtype=np.uint32)
                     docnums, weights = all_docnums[chosen], all_weights[chosen]
                     ids = docnums.tolist()
-                    _add_postings(postings, ids, weights.tolist(), pool.values_of(numbers),
+                    values = pool.values_of(numbers)
+                    _add_postings(postings, ids, weights.tolist(), values,
                                   [lengths.get(d, 0) for d in ids])
                     if len(numbers) >= MIN_POSTINGS:
-                        arrays.add(name, tbytes, docnums, weights)
+                        arrays.add(name, tbytes, docnums, weights,
+                                   values if positions else None)
                 writer.finish_term()
             writer.finish_field()
 

@@ -1,179 +1,140 @@
-"""Exact phrases found from posting lists read a block at a time, without
-Whoosh's span matcher.
+"""Exact phrases checked on word positions with numpy, without Whoosh's
+span matcher.
 
 Whoosh checks a phrase document by document through a tree of span
-matchers; for a phrase of common words ("tweede kamer", in most letters)
-that took about a second, twice per search (once to count, once to rank).
-Here the phrase's words' posting lists are read a block at a time, their
-documents intersected as sets, and only the shared documents' positions
-decoded. Ranking then scores the words as a conjunction restricted to those
-documents, which is what Whoosh's phrase matcher scores too.
+matchers, decoding each posting's pickled positions in Python; for a phrase
+of common words ("tweede kamer", in every letter) that took seconds at
+200,000 letters. Here each word's positions come as flat arrays (from the
+posting arrays beside each segment, or decoded from Whoosh's blocks for a
+short list), as one sorted key per position (document number in the high
+32 bits): following a phrase from word to word is a binary search of one
+key array in another. Ranking then scores the words as a conjunction
+restricted to the phrase's documents, which is what Whoosh's phrase matcher
+scores too.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate, repeat
-from pickle import loads
-
+import numpy as np
 from whoosh import query as Q
 from whoosh.matching import FilterMatcher, NullMatcher
-from whoosh.system import _INT_SIZE
+
+from index.posting_arrays import has_positions
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
-def phrase_docs(searcher, phrase: Q.Phrase) -> set[int] | None:
-    """Document numbers containing the phrase (its words in order, each at
-    most `slop` positions after the one before, as Whoosh's SpanNear2 has
-    it); None for a phrase this module does not evaluate (a field without
-    positions)."""
-    field = searcher.schema[phrase.fieldname] if phrase.fieldname in searcher.schema else None
-    if (phrase.slop < 1 or field is None or not field.format
-            or not field.format.supports("positions") or not phrase.words):
+def phrase_docs(index, phrase: Q.Phrase) -> np.ndarray | None:
+    """Sorted numbers of the live documents of `index` (a VectorIndex) that
+    contain the phrase: its words in order, each at most `slop` positions
+    after the one before, as Whoosh's SpanNear2 has it. None for a phrase
+    this module does not evaluate (a field without positions)."""
+    schema = index.searcher.schema
+    if (phrase.slop < 1 or phrase.fieldname not in schema
+            or not has_positions(schema[phrase.fieldname]) or not phrase.words):
         return None
-    found: set[int] = set()
-    for leaf, offset in searcher.leaf_searchers():
-        found.update(offset + d for d in _leaf_phrase_docs(leaf.reader(), field, phrase))
-    return found
+    return _phrase_docs(index, phrase, None)
 
 
-def phrase_docs_among(searcher, phrase: Q.Phrase, docnums) -> set[int]:
-    """Those of `docnums` (sorted document numbers) that contain the phrase,
-    reading only the posting blocks that hold them: cheap for a few dozen
-    letters however common the words. Same rules as phrase_docs()."""
-    field = searcher.schema[phrase.fieldname]
+def phrase_docs_among(index, phrase: Q.Phrase, docnums) -> np.ndarray:
+    """Those of `docnums` (sorted document numbers) that contain the
+    phrase; same rules as phrase_docs()."""
+    return _phrase_docs(index, phrase, np.asarray(docnums, dtype=np.int64))
+
+
+def _phrase_docs(index, phrase: Q.Phrase, among: np.ndarray | None) -> np.ndarray:
+    field = index.searcher.schema[phrase.fieldname]
     terms = [field.to_bytes(word) for word in phrase.words]
-    near = _adjacent if phrase.slop == 1 else _within_slop
-    found: set[int] = set()
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        end = offset + reader.doc_count_all()
-        local = [d - offset for d in docnums if offset <= d < end]
-        if not local or any((phrase.fieldname, t) not in reader for t in terms):
-            continue
-        per_word = [_values_at(reader.postings(phrase.fieldname, t), local) for t in terms]
-        for docnum in local:
-            if all(docnum in values for values in per_word) and (
-                    len(terms) == 1 or near([_positions(values[docnum]) for values in per_word],
-                                            phrase.slop)):
-                found.add(offset + docnum)
-    return found
+    found = []
+    for segment in index.segments:
+        local = None
+        if among is not None:
+            lo, hi = np.searchsorted(among, [segment.offset, segment.offset + segment.size])
+            if lo == hi:
+                continue
+            local = among[lo:hi] - segment.offset
+        docs = _segment_phrase_docs(segment, phrase.fieldname, terms, phrase.slop, local)
+        if len(docs):
+            found.append(docs.astype(np.int64) + segment.offset)
+    if not found:
+        return _NONE
+    out = np.concatenate(found)
+    return out[index.live[out]]
 
 
-def _values_at(matcher, docnums: list[int]) -> dict[int, bytes]:
-    """The posting values of the given (sorted) documents that have one."""
-    out = {}
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            out[docnum] = matcher.value()
-    return out
+def _segment_phrase_docs(segment, fieldname: str, terms: list[bytes], slop: int,
+                         local: np.ndarray | None) -> np.ndarray:
+    """The segment's document numbers (deleted ones included) with the
+    phrase, among `local` when given."""
+    words = []
+    for tbytes in terms:
+        found = segment.positions(fieldname, tbytes)
+        if found is None:
+            return _NONE
+        words.append(found)
+    shared = words[0][0]
+    for docnums, _, _ in words[1:]:
+        shared = np.intersect1d(shared, docnums, assume_unique=True)
+    if local is not None:
+        shared = np.intersect1d(shared, local, assume_unique=True)
+    if len(terms) == 1 or not len(shared):
+        return shared.astype(np.int64)
+    # The positions each word can end the phrase so far at, as keys.
+    ends = _keys(words[0], shared)
+    for word in words[1:]:
+        keys = _keys(word, shared)
+        j = np.searchsorted(ends, keys - slop)
+        reached = j < len(ends)
+        reached[reached] = ends[j[reached]] <= keys[reached] - 1
+        ends = keys[reached]
+        if not len(ends):
+            return _NONE
+    return np.unique(ends >> 32)
 
 
-def _leaf_phrase_docs(reader, field, phrase: Q.Phrase) -> list[int]:
-    terms = [field.to_bytes(word) for word in phrase.words]
-    if any((phrase.fieldname, t) not in reader for t in terms):
-        return []
-    postings = [dict(_postings(_unfiltered(reader.postings(phrase.fieldname, t))))
-                for t in terms]
-    shared = set(min(postings, key=len))
-    for values in postings:
-        shared.intersection_update(values)
-    if reader.has_deletions():
-        shared.difference_update(reader.deleted_docs_set)
-    if len(terms) == 1:
-        return list(shared)
-    near = _adjacent if phrase.slop == 1 else _within_slop
-    return [docnum for docnum in shared
-            if near([_positions(values[docnum]) for values in postings], phrase.slop)]
-
-
-def _adjacent(positions: list, slop: int) -> bool:
-    starts = set(positions[0])
-    for i in range(1, len(positions)):
-        starts.intersection_update(p - i for p in positions[i])
-        if not starts:
-            return False
-    return True
-
-
-def _within_slop(positions: list, slop: int) -> bool:
-    """Whoosh's SpanNear2(ordered=True, mindist=1): each word 1 to `slop`
-    positions after the end of the span matched so far."""
-    ends = set(positions[0])
-    for following in positions[1:]:
-        following = sorted(following)
-        reached = set()
-        for end in ends:
-            j = bisect_left(following, end + 1)
-            while j < len(following) and following[j] <= end + slop:
-                reached.add(following[j])
-                j += 1
-        if not reached:
-            return False
-        ends = reached
-    return True
-
-
-def _unfiltered(matcher):
-    """The codec's own matcher inside the filter Whoosh puts around the
-    postings of a segment with deletions (which reads a posting at a time);
-    the caller leaves the deleted letters out."""
-    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
-
-
-def _postings(matcher, values: bool = True):
-    """(docnum, value or None) pairs of one posting list, a block at a time
-    (the whoosh3 codec's leaf matcher; any other matcher, such as the filter
-    a segment with deletions wraps around it, a posting at a time)."""
-    if not hasattr(matcher, "_read_values"):
-        while matcher.is_active():
-            yield matcher.id(), (matcher.value() if values else None)
-            matcher.next()
-        return
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if values and matcher._values is None:
-            matcher._read_values()
-        yield from zip(matcher._ids, matcher._values if values else repeat(None))
-        matcher._i = matcher._blocklength - 1
-        matcher.next()
-
-
-def _positions(value: bytes):
-    # The Positions format: a uint count, then the pickled position deltas
-    # (see whoosh.formats.Positions.decode_positions).
-    data = value[_INT_SIZE:]
-    return accumulate(loads(data if data.endswith(b".") else data + b"."))
+def _keys(word, docs: np.ndarray) -> np.ndarray:
+    """Sorted (document << 32 | position) of the word's positions in `docs`
+    (sorted, each a document of the word)."""
+    docnums, ends, positions = word
+    ends = ends.astype(np.int64)
+    if len(docs) == len(docnums):  # every posting: no gathering
+        counts = np.diff(ends, prepend=0)
+        return (np.repeat(docnums.astype(np.int64), counts) << 32) | positions
+    at = np.searchsorted(docnums, docs)
+    stop = ends[at]
+    start = np.where(at > 0, ends[at - 1], 0)
+    counts = stop - start
+    first = np.cumsum(counts) - counts
+    which = np.arange(int(counts.sum())) - np.repeat(first - start, counts)
+    return (np.repeat(docs.astype(np.int64), counts) << 32) | positions[which]
 
 
 class KnownPhrase(Q.And):
     """A phrase whose documents are already known: scored as the
     conjunction of its words, limited to those documents."""
 
-    def __init__(self, phrase: Q.Phrase, docs: set[int], top_searcher):
+    def __init__(self, phrase: Q.Phrase, docs: np.ndarray, top_searcher):
         super().__init__([Q.Term(phrase.fieldname, w) for w in phrase.words],
                          boost=phrase.boost)
         self.docs = docs
         self._top = top_searcher
 
     def matcher(self, searcher, context=None):
-        if not self.docs:
+        if not len(self.docs):
             return NullMatcher()
         offset = 0 if searcher is self._top else self._top._offset_for_subsearcher(searcher)
-        limit = searcher.doc_count_all()
-        local = {d - offset for d in self.docs if 0 <= d - offset < limit}
+        docs = self.docs
+        local = set((docs[(docs >= offset) & (docs < offset + searcher.doc_count_all())]
+                     - offset).tolist())
         if not local:
             return NullMatcher()
         return FilterMatcher(super().matcher(searcher, context), local)
 
 
-def cached_phrase_docs(searcher, phrase: Q.Phrase, cache: dict) -> set[int] | None:
+def cached_phrase_docs(index, phrase: Q.Phrase, cache: dict) -> np.ndarray | None:
     """phrase_docs(), kept in `cache` under the phrase's repr (without boost)."""
     key = repr(phrase.with_boost(1.0))
     if key not in cache:
-        docs = phrase_docs(searcher, phrase)
+        docs = phrase_docs(index, phrase)
         if docs is None:
             return None
         cache[key] = docs
@@ -190,21 +151,22 @@ class LazyPhrase(Q.Phrase):
         return cls(phrase.fieldname, phrase.words, slop=phrase.slop, boost=phrase.boost)
 
 
-def with_known_phrases(q, searcher, cache: dict, lazy_bonus: bool = False):
-    """`q` with every exact phrase replaced by a KnownPhrase (documents from
-    `cache`, computed when missing), for scoring. With `lazy_bonus`, the
-    phrases of an AndMaybe's bonus become LazyPhrases instead."""
+def with_known_phrases(q, index, cache: dict, lazy_bonus: bool = False):
+    """`q` with every exact phrase replaced by a KnownPhrase (documents of
+    `index`, a VectorIndex, from `cache`, computed when missing), for
+    scoring. With `lazy_bonus`, the phrases of an AndMaybe's bonus become
+    LazyPhrases instead."""
     if isinstance(q, LazyPhrase):
         return q
     if isinstance(q, Q.Phrase):
-        docs = cached_phrase_docs(searcher, q, cache)
-        return q if docs is None else KnownPhrase(q, docs, searcher)
+        docs = cached_phrase_docs(index, q, cache)
+        return q if docs is None else KnownPhrase(q, docs, index.searcher)
     # AndMaybe and AndNot are CompoundQuery subclasses in whoosh-reloaded,
     # but their matchers read `a` and `b`: handled first.
     if isinstance(q, Q.BinaryQuery):
-        a = with_known_phrases(q.a, searcher, cache, lazy_bonus)
+        a = with_known_phrases(q.a, index, cache, lazy_bonus)
         b = (_lazy(q.b) if lazy_bonus and isinstance(q, Q.AndMaybe)
-             else with_known_phrases(q.b, searcher, cache, lazy_bonus))
+             else with_known_phrases(q.b, index, cache, lazy_bonus))
         if a is q.a and b is q.b:
             return q
         clone = q.copy()
@@ -212,7 +174,7 @@ def with_known_phrases(q, searcher, cache: dict, lazy_bonus: bool = False):
         clone.subqueries = (a, b)
         return clone
     if isinstance(q, Q.CompoundQuery) and not isinstance(q, KnownPhrase):
-        subs = [with_known_phrases(s, searcher, cache, lazy_bonus) for s in q.subqueries]
+        subs = [with_known_phrases(s, index, cache, lazy_bonus) for s in q.subqueries]
         if all(a is b for a, b in zip(subs, q.subqueries)):
             return q
         clone = q.copy()

@@ -390,7 +390,7 @@ def _by_relevance(searcher, schema, parsed, vectors: VectorSearch, allowed, offs
             wanted = min(count, end - position)
             start = max(0, offset - position)
             scored = with_known_phrases(_narrowed(tier, tier, restrict, excluded),
-                                        searcher, vectors.phrase_cache, lazy_bonus=True)
+                                        vectors.index, vectors.phrase_cache, lazy_bonus=True)
             page.extend(_top(searcher, vectors, scored, np.flatnonzero(members), wanted,
                              deadline)[start:wanted])
         position += count
@@ -422,7 +422,7 @@ def _by_date(searcher, dates, matcher, scoring, docnums, sort, deadline,
     if scoring is None:
         entries = [(d, None) for d in docnums.tolist()]
     else:
-        scored = with_known_phrases(matcher, searcher, vectors.phrase_cache)
+        scored = with_known_phrases(matcher, vectors.index, vectors.phrase_cache)
         entries = _top(searcher, vectors, scored, docnums, len(docnums), deadline)
     dated = [e for e in entries if dates[e[0]]]
     undated = [e for e in entries if not dates[e[0]]]
@@ -508,12 +508,12 @@ def _vector_search(version: _Version, deadline: float) -> VectorSearch:
     def phrase_docs(phrase):
         if time.monotonic() > deadline:
             raise _too_slow()
-        return cached_phrase_docs(searcher, phrase, phrases)
+        return cached_phrase_docs(version.vectors, phrase, phrases)
 
     def phrase_docs_in(phrase, docnums):
         if time.monotonic() > deadline:
             raise _too_slow()
-        return phrase_docs_among(searcher, phrase, docnums)
+        return phrase_docs_among(version.vectors, phrase, docnums)
 
     return VectorSearch(version.vectors, fallback, phrase_docs, phrases, phrase_docs_in)
 

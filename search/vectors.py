@@ -52,32 +52,42 @@ class _Segment:
     def __init__(self, reader, offset: int):
         self.reader = reader
         self.offset = offset
+        self.size = reader.doc_count_all()
         self.terms: dict = {}
-        self.docnums = self.weights = None
+        self.positioned: dict = {}
+        self.docnums = self.weights = self.positions_file = None
         segment = reader.segment()
         storage = reader.storage()
         folder = Path(storage.folder) if hasattr(storage, "folder") else None
         table = (posting_arrays.read_table(folder, segment.segment_id())
                  if folder is not None else None)
         if table and table["count"]:
-            path = folder / (segment.segment_id() + posting_arrays.POSTINGS_EXT)
-            count = table["count"]
+            base = folder / segment.segment_id()
+            count, positions_count = table["count"], table["positions_count"]
             try:
-                if path.stat().st_size == 8 * count:  # else not the table's postings
-                    self.docnums = np.memmap(path, dtype=np.uint32, mode="r", shape=(count,))
-                    self.weights = np.memmap(path, dtype=np.float32, mode="r", shape=(count,),
-                                             offset=4 * count)
+                postings = base.with_name(base.name + posting_arrays.POSTINGS_EXT)
+                positions = base.with_name(base.name + posting_arrays.POSITIONS_EXT)
+                # Else not the table's arrays.
+                if (postings.stat().st_size == 8 * count
+                        and positions.stat().st_size == 4 * positions_count):
+                    self.docnums = np.memmap(postings, dtype=np.uint32, mode="r", shape=(count,))
+                    self.weights = np.memmap(postings, dtype=np.float32, mode="r",
+                                             shape=(count,), offset=4 * count)
+                    if positions_count:
+                        self.positions_file = np.memmap(positions, dtype=np.uint32, mode="r",
+                                                        shape=(positions_count,))
                     self.terms = table["terms"]
+                    self.positioned = table["positions"]
             except (OSError, ValueError):
-                self.terms = {}
+                self.close()
 
     def close(self) -> None:
         # A map keeps its own file descriptor (and a deleted file's space).
-        for mapped in (self.docnums, self.weights):
+        for mapped in (self.docnums, self.weights, self.positions_file):
             if mapped is not None and getattr(mapped, "_mmap", None) is not None:
                 mapped._mmap.close()
-        self.docnums = self.weights = None
-        self.terms = {}
+        self.docnums = self.weights = self.positions_file = None
+        self.terms, self.positioned = {}, {}
 
     def postings(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, weights) of a term, deleted documents
@@ -88,8 +98,24 @@ class _Segment:
             return self.docnums[start:start + n], self.weights[start:start + n]
         if (fieldname, tbytes) not in self.reader:
             return None
-        ids, weights = posting_arrays.read_postings(self.reader, fieldname, tbytes)
+        ids, weights, _ = posting_arrays.read_postings(self.reader, fieldname, tbytes)
         return np.asarray(ids, dtype=np.uint32), np.asarray(weights, dtype=np.float32)
+
+    def positions(self, fieldname: str, tbytes: bytes):
+        """(segment document numbers, ends, positions) of a term of a field
+        with positions (see posting_arrays), deleted documents included;
+        None when the segment lacks the term."""
+        found = self.positioned.get(fieldname, {}).get(tbytes)
+        if found is not None:
+            start, total = found
+            n = self.terms[fieldname][tbytes][1]
+            return (self.postings(fieldname, tbytes)[0], self.positions_file[start:start + n],
+                    self.positions_file[start + n:start + n + total])
+        if (fieldname, tbytes) not in self.reader:
+            return None
+        ids, _, values = posting_arrays.read_postings(self.reader, fieldname, tbytes,
+                                                      values=True)
+        return (np.asarray(ids, dtype=np.uint32), *posting_arrays.decode_positions(values))
 
 
 class VectorIndex:
@@ -254,7 +280,9 @@ class VectorSearch:
 
     def _docs_mask(self, docs) -> np.ndarray:
         out = np.zeros(self.index.size, dtype=bool)
-        if len(docs):
+        if isinstance(docs, np.ndarray):
+            out[docs] = True
+        elif docs:
             out[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
         return out & self.index.live
 
@@ -424,9 +452,7 @@ class VectorSearch:
             todo = docnums[~checked[docnums] & self._all_words(phrase)[docnums]]
             checked[docnums] = True
             if len(todo):
-                hits = self.phrase_docs_among(phrase, todo.tolist())
-                if hits:
-                    found[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+                found[self.phrase_docs_among(phrase, todo)] = True
 
     def _all_words(self, phrase: Q.Phrase) -> np.ndarray:
         out = self.mask(_words(phrase)[0]).copy()

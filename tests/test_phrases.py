@@ -1,9 +1,10 @@
-"""Phrases found from posting blocks must be exactly Whoosh's phrases."""
+"""Phrases found from position arrays must be exactly Whoosh's phrases."""
 import pytest
 from whoosh import query as Q
 
 from index import store
-from search.postings import KnownPhrase, phrase_docs, with_known_phrases
+from search.postings import KnownPhrase, phrase_docs_among, with_known_phrases
+from search.vectors import VectorIndex
 
 PHRASES = ["tweede kamer", "verzoekt de regering", "gaat over tot de orde van de dag",
            "betekenisvolle menselijke controle", "staten generaal", "kamer tweede",
@@ -15,6 +16,12 @@ def whoosh_searcher(index_dir):
     ix = store.open_index(index_dir)
     with ix.searcher() as searcher:
         yield searcher
+
+
+def phrase_docs(searcher, phrase):
+    from search.postings import phrase_docs as docs
+    found = docs(VectorIndex(searcher), phrase)
+    return None if found is None else set(found.tolist())
 
 
 def _phrase(searcher, field, text):
@@ -47,7 +54,7 @@ def test_known_phrases_score_as_whooshs_phrases(whoosh_searcher):
     phrase = _phrase(whoosh_searcher, "body", "verzoekt de regering")
     query = Q.Or([Q.And([Q.Term("body", "motie"), phrase.with_boost(2.0)]),
                   Q.Term("title", "wapen")])
-    rewritten = with_known_phrases(query, whoosh_searcher, {})
+    rewritten = with_known_phrases(query, VectorIndex(whoosh_searcher), {})
     assert isinstance(rewritten.subqueries[0].subqueries[1], KnownPhrase)
     expected = {h.docnum: h.score for h in whoosh_searcher.search(query, limit=None)}
     found = {h.docnum: h.score for h in whoosh_searcher.search(rewritten, limit=None)}
@@ -89,3 +96,41 @@ def test_term_postings_leave_out_deleted_letters(corpus, tmp_path, whoosh_search
             phrase = _phrase(searcher, "body", text)
             expected = set(searcher.docs_for_query(phrase))
             assert phrase_docs(searcher, phrase) == expected and len(expected) > 10
+
+
+def test_position_arrays_equal_whooshs_positions(whoosh_searcher):
+    index = VectorIndex(whoosh_searcher)
+    checked = 0
+    for segment in index.segments:
+        assert segment.positioned.get("body")  # written beside every segment
+        for word in ("kamer", "regeer", "verzoek"):
+            tbytes = word.encode()
+            assert tbytes in segment.positioned["body"]
+            docnums, ends, positions = segment.positions("body", tbytes)
+            matcher = segment.reader.postings("body", tbytes)
+            start = 0
+            for i, docnum in enumerate(docnums.tolist()):
+                assert matcher.id() == docnum
+                expected = matcher.value_as("positions")
+                assert positions[start:ends[i]].tolist() == expected
+                start = int(ends[i])
+                matcher.next()
+                checked += 1
+            assert not matcher.is_active()
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("slop", [1, 4])
+def test_phrases_among_some_letters_are_the_phrase_letters_among_them(whoosh_searcher, slop):
+    import numpy as np
+
+    index = VectorIndex(whoosh_searcher)
+    rng = np.random.default_rng(7)
+    for text in ("tweede kamer", "verzoekt de regering", "kamer regering", "motie wapens"):
+        phrase = _phrase(whoosh_searcher, "body", text)
+        phrase.slop = slop
+        everywhere = phrase_docs(whoosh_searcher, phrase)
+        for size in (5, 200, index.size):
+            some = np.sort(rng.choice(index.size, size=size, replace=False))
+            found = phrase_docs_among(index, phrase, some).tolist()
+            assert found == sorted(everywhere & set(some.tolist())), (text, size)

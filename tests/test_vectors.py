@@ -59,7 +59,7 @@ def test_tiers_rank_and_score_as_whoosh_does(searcher, text):
         tiers = ranking_tiers(parsed, schema, lambda q: vectors.mask(q).any())
         assert tiers
         for tier in tiers:
-            query = with_known_phrases(_narrowed(tier, tier, restrict, excluded), ws,
+            query = with_known_phrases(_narrowed(tier, tier, restrict, excluded), vectors.index,
                                        vectors.phrase_cache)
             try:
                 ours = vectors.top(query, vectors.docs(query), 10)
@@ -175,9 +175,9 @@ def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
         lazy_seen = False
         for tier in ranking_tiers(parsed, schema, lambda q: vectors.mask(q).any()):
             narrowed = _narrowed(tier, tier, restrict, excluded)
-            lazy = with_known_phrases(narrowed, ws, {}, lazy_bonus=True)
+            lazy = with_known_phrases(narrowed, vectors.index, {}, lazy_bonus=True)
             lazy_seen |= any(isinstance(q, LazyPhrase) for q in _walk(lazy))
-            eager = with_known_phrases(narrowed, ws, {})
+            eager = with_known_phrases(narrowed, vectors.index, {})
             members = vectors.docs(narrowed)
             for limit in (1, 10, 50):
                 fresh = _vector_search(version, time.monotonic() + 60)
