@@ -191,11 +191,12 @@ def complete(ix) -> int:
 
     folder = Path(ix.storage.folder)
     written = 0
-    for segment in ix._read_toc().segments:
+    toc = ix._read_toc()  # ix.schema would read it again each time
+    for segment in toc.segments:
         segment_id = segment.segment_id()
         if read_table(folder, segment_id) is not None:
             continue
-        reader = SegmentReader(ix.storage, ix.schema, segment)
+        reader = SegmentReader(ix.storage, toc.schema, segment)
         try:
             writer = ArrayWriter(folder, segment_id)
         except OSError:
@@ -205,7 +206,7 @@ def complete(ix) -> int:
             for fieldname, tbytes in reader.all_terms():
                 if reader.doc_frequency(fieldname, tbytes) < MIN_POSTINGS:
                     continue
-                positions = has_positions(ix.schema[fieldname])
+                positions = has_positions(toc.schema[fieldname])
                 writer.add(fieldname, tbytes,
                            *read_postings(reader, fieldname, tbytes, values=positions))
             writer.write()
