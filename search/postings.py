@@ -132,7 +132,8 @@ class KnownPhrase(Q.And):
 
 def cached_phrase_docs(index, phrase: Q.Phrase, cache: dict) -> np.ndarray | None:
     """phrase_docs(), kept in `cache` under the phrase's repr (without boost)."""
-    key = repr(phrase.with_boost(1.0))
+    # with_boost copies deeply: only when there is a boost to take off.
+    key = repr(phrase if phrase.boost == 1.0 else phrase.with_boost(1.0))
     if key not in cache:
         docs = phrase_docs(index, phrase)
         if docs is None:

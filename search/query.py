@@ -211,7 +211,10 @@ def all_words_query(parsed: ParsedQuery, schema) -> Q.Query | None:
 
 def _all(queries: list[Q.Query], boost: float) -> Q.Query:
     if len(queries) == 1:
-        # Whoosh drops the boost of a one-member Or: boost the member itself.
+        # Whoosh drops the boost of a one-member Or: boost the member itself
+        # (with_boost copies the query deeply: only for a real boost).
+        if boost == 1.0:
+            return queries[0]
         return queries[0].with_boost(queries[0].boost * boost)
     return Q.And(queries, boost=boost)
 

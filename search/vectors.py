@@ -496,4 +496,6 @@ def _key(q: Q.Query):
     # A term's key without copying the query (with_boost copies deeply).
     if type(q) is Q.Term:
         return ("term", q.fieldname, q.text)
-    return repr(q.with_boost(1.0)) if hasattr(q, "with_boost") else repr(q)
+    if getattr(q, "boost", 1.0) == 1.0 or not hasattr(q, "with_boost"):
+        return repr(q)
+    return repr(q.with_boost(1.0))
