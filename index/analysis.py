@@ -275,10 +275,13 @@ class DutchAnalyzer(Analyzer):
                     yield token
 
 
-    def index_positions(self, value: str) -> dict[str, list[int]]:
+    def index_positions(self, value: str, starts: list | None = None) -> dict[str, list[int]]:
         """Term -> positions, as Whoosh's Positions format gathers them from
         ``self(value, mode="index", positions=True)``, without a Token per
-        word: the index writer's fast path (tested equal)."""
+        word: the index writer's fast path (tested equal). `starts`, when
+        given, gets the character offset of each position's word
+        (starts[p] for position p; the positions before the first word,
+        which no term has, hold that word's offset)."""
         words, analyse = self._words, self._analyse
         out: dict[str, list[int]] = {}
         number, pos = -1, None
@@ -288,7 +291,14 @@ class DutchAnalyzer(Analyzer):
             stem, parts = words.get(raw) or analyse(raw)
             if stem is None:
                 continue
-            pos = number if pos is None else pos + 1
+            if pos is None:
+                pos = number
+                if starts is not None:
+                    starts.extend([match.start()] * number)
+            else:
+                pos += 1
+            if starts is not None:
+                starts.append(match.start())
             for term in (stem, *parts):
                 found = out.get(term)
                 if found is None:

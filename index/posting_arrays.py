@@ -14,14 +14,22 @@ positions, so that a phrase of common words ("tweede kamer", in every
 letter) is checked with numpy rather than by decoding hundreds of thousands
 of pickled position lists in Python.
 
-Three files per segment, named after it so Whoosh deletes them with the
+The letter text (OFFSETS_FIELD) also gets, per document, the character
+offset of the word at each position, so that snippets find the query's
+words from their positions instead of analysing every word of every letter
+shown (the largest cost of a typical search).
+
+Four files per segment, named after it so Whoosh deletes them with the
 segment when it merges or drops it:
   <segment>.kzt  pickled {"version", "count", "terms": {field: {term bytes: (start, n)}},
-                          "positions_count", "positions": {field: {term bytes: (start, total)}}}
+                          "positions_count", "positions": {field: {term bytes: (start, total)}},
+                          "offsets": (documents, total)}
   <segment>.kzp  `count` uint32 document numbers, then `count` float32 weights
   <segment>.kzq  per term with positions, from its `start`: n uint32 ends
                  (each posting's positions end there, counted from the
                  term's first position), then `total` uint32 positions
+  <segment>.kzs  `documents` uint32 ends (document d's offsets end there),
+                 then `total` uint32 character offsets, by position
 Document numbers are the segment's own; deleted documents are still in them
 (the reader leaves them out). A segment without these files (written by
 Whoosh's own writer and not yet completed, or by an older kamerzoek) is read
@@ -43,13 +51,15 @@ from corpus.atomic import write_atomic
 
 from .store import ARRAYS_STAMP as STAMP
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Shorter lists fit in one or two of Whoosh's 128-posting blocks, which it
 # decodes fast enough; leaving them out keeps the term table small.
 MIN_POSTINGS = 128
 TERMS_EXT = ".kzt"
 POSTINGS_EXT = ".kzp"
 POSITIONS_EXT = ".kzq"
+OFFSETS_EXT = ".kzs"
+OFFSETS_FIELD = "body"
 # Whoosh's Positions format: a uint count, then the pickled position deltas.
 _COUNT_SIZE = 4
 
@@ -72,6 +82,11 @@ class ArrayWriter:
         self._docnums = open(self._docnums_path, "wb")
         self._weights = open(self._weights_path, "wb")
         self._positions = open(self._positions_path, "wb")
+        self._offsets_path = self.folder / (segment_id + OFFSETS_EXT + ".tmp")
+        self._starts_path = self.folder / (segment_id + ".kzo.tmp")
+        self._starts = open(self._starts_path, "wb")
+        self._offset_ends = array("I")
+        self._offset_count = 0
 
     def add(self, fieldname: str, tbytes: bytes, docnums, weights, values=None) -> None:
         """One term's postings (document order); short lists are skipped.
@@ -92,13 +107,29 @@ class ArrayWriter:
             positions.tofile(self._positions)
             self.positions_count += n + len(positions)
 
+    def add_offsets(self, starts) -> None:
+        """The next document's character offsets of its words, by position
+        (empty for a document without text)."""
+        self._offset_count += len(starts)
+        self._offset_ends.append(self._offset_count)
+        if len(starts):
+            np.asarray(starts, dtype=np.uint32).tofile(self._starts)
+
     def write(self) -> None:
-        """The postings and positions files first, the table last: a reader
-        that finds the table finds complete arrays."""
+        """The arrays first, the table last: a reader that finds the table
+        finds complete arrays."""
         try:
             self._weights.close()
             with open(self._weights_path, "rb") as weights:
                 shutil.copyfileobj(weights, self._docnums)
+            self._starts.close()
+            with open(self._offsets_path, "wb") as offsets:
+                self._offset_ends.tofile(offsets)
+                with open(self._starts_path, "rb") as starts:
+                    shutil.copyfileobj(starts, offsets)
+                offsets.flush()
+                os.fsync(offsets.fileno())
+            os.replace(self._offsets_path, self.folder / (self.segment_id + OFFSETS_EXT))
             for f, temporary, ext in ((self._docnums, self._docnums_path, POSTINGS_EXT),
                                       (self._positions, self._positions_path, POSITIONS_EXT)):
                 f.flush()
@@ -106,7 +137,8 @@ class ArrayWriter:
                 f.close()
                 os.replace(temporary, self.folder / (self.segment_id + ext))
             header = {"version": FORMAT_VERSION, "count": self.count, "terms": self.terms,
-                      "positions_count": self.positions_count, "positions": self.positions}
+                      "positions_count": self.positions_count, "positions": self.positions,
+                      "offsets": (len(self._offset_ends), self._offset_count)}
             write_atomic(self.folder / (self.segment_id + TERMS_EXT),
                          pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
@@ -114,9 +146,10 @@ class ArrayWriter:
 
     def discard(self) -> None:
         """Close and remove the temporary files (after write(), or instead)."""
-        for f in (self._docnums, self._weights, self._positions):
+        for f in (self._docnums, self._weights, self._positions, self._starts):
             f.close()
-        for path in (self._docnums_path, self._weights_path, self._positions_path):
+        for path in (self._docnums_path, self._weights_path, self._positions_path,
+                     self._starts_path, self._offsets_path):
             path.unlink(missing_ok=True)
 
 
@@ -209,6 +242,7 @@ def complete(ix) -> int:
                 positions = has_positions(toc.schema[fieldname])
                 writer.add(fieldname, tbytes,
                            *read_postings(reader, fieldname, tbytes, values=positions))
+            _add_offsets(writer, reader, toc.schema)
             writer.write()
         except OSError:  # a full disk: this segment is searched without arrays
             writer.discard()
@@ -222,3 +256,18 @@ def complete(ix) -> int:
         except OSError:
             pass
     return written
+
+
+def _add_offsets(writer: ArrayWriter, reader, schema) -> None:
+    """Each document's word offsets, from its stored text analysed again
+    (a segment Whoosh's own writer made has none)."""
+    field = schema[OFFSETS_FIELD] if OFFSETS_FIELD in schema else None
+    analyzer = getattr(field, "analyzer", None)
+    if not hasattr(analyzer, "index_positions"):
+        return
+    for docnum in range(reader.doc_count_all()):
+        starts: list[int] = []
+        text = reader.stored_fields(docnum).get(OFFSETS_FIELD)
+        if text:
+            analyzer.index_positions(text, starts)
+        writer.add_offsets(starts)

@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
-from .posting_arrays import MIN_POSTINGS, ArrayWriter, has_positions
+from .posting_arrays import MIN_POSTINGS, OFFSETS_FIELD, ArrayWriter, has_positions
 from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
@@ -109,11 +109,15 @@ class _SegmentBuilder(SegmentWriter):
         self.pool = _MemoryPostings()
         self._lengths: dict[str, dict[int, int]] = defaultdict(dict)
         self._fields = [(name, self.schema[name]) for name in self.schema.names()]
+        # Written beside the segment while its documents come in (see
+        # posting_arrays): nothing of them is held in memory.
+        self.arrays = ArrayWriter(self.storage.folder, self.newsegment.segment_id())
 
     def add_document(self, **fields):
         perdoc, add = self.perdocwriter, self.pool.add_posting
         docnum = self.docnum
         perdoc.start_doc(docnum)
+        starts: list[int] = []
         for name, field in self._fields:
             value = fields.get(name)
             if value is None:
@@ -121,7 +125,8 @@ class _SegmentBuilder(SegmentWriter):
             length = 0
             if field.indexed:
                 scorable = field.scorable
-                for tbytes, freq, weight, vbytes in _index(field, value):
+                for tbytes, freq, weight, vbytes in _index(
+                        field, value, starts if name == OFFSETS_FIELD else None):
                     if scorable:
                         length += freq
                     add(name, tbytes, docnum, weight, vbytes)
@@ -132,20 +137,24 @@ class _SegmentBuilder(SegmentWriter):
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
         perdoc.finish_doc()
+        self.arrays.add_offsets(starts)
         self._added = True
         self.docnum += 1
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        arrays = ArrayWriter(self.storage.folder, self.newsegment.segment_id())
         try:
-            self._write_postings(arrays)
+            self._write_postings(self.arrays)
             self.fieldwriter.close()
-            arrays.write()
+            self.arrays.write()
         except BaseException:
-            arrays.discard()
+            self.arrays.discard()
             raise
         self.pool.cleanup()
+
+    def _close_segment(self):
+        self.arrays.discard()
+        super()._close_segment()
 
     def _write_postings(self, arrays: ArrayWriter) -> None:
         writer, schema, pool = self.fieldwriter, self.schema, self.pool
@@ -198,13 +207,14 @@ def _add_postings(writer, docnums: list, weights: list, values: list, lengths: l
         writer._maxlength = max(known) if known else 0
 
 
-def _index(field, value):
+def _index(field, value, starts: list | None = None):
     """field.index(value), with the Dutch analyzer's fast path for fields
-    with positions (body and title: nearly all the work)."""
+    with positions (body and title: nearly all the work); `starts` gets the
+    words' character offsets (see DutchAnalyzer.index_positions)."""
     analyzer = getattr(field, "analyzer", None)
     if isinstance(analyzer, DutchAnalyzer) and type(field.format) is Positions:
         boost = field.format.field_boost
-        for word, positions in analyzer.index_positions(value).items():
+        for word, positions in analyzer.index_positions(value, starts).items():
             yield (word.encode("utf-8"), len(positions), len(positions) * boost,
                    _encode_positions(positions))
         return

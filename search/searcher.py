@@ -228,7 +228,8 @@ class Searcher:
             page = _by_date(searcher, version.table.dates, matcher, scoring, docnums,
                             request.sort, deadline, vectors, complete)[offset:end]
         terms = snippets.body_terms(scoring) if request.snippets else None
-        hits = [_hit(version, docnum, score, terms) for docnum, score in page]
+        locate = version.vectors.locator(terms) if terms else None
+        hits = [_hit(version, docnum, score, terms, locate) for docnum, score in page]
         if request.explain and scoring is not None:
             # Scored as the ranking scored it: words found nowhere out of the
             # words-close-together bonus.
@@ -462,12 +463,14 @@ def _facet_labels(version: _Version, facets, filters) -> dict[str, dict[str, str
     return {"dossier": version.dossier_titles.titles(wanted)}
 
 
-def _hit(version: _Version, docnum: int, score, terms) -> Hit:
+def _hit(version: _Version, docnum: int, score, terms, locate=None) -> Hit:
     """A hit for the page; `terms` are the query's body terms to mark in
-    the snippets (None: no snippets wanted)."""
+    the snippets (None: no snippets wanted), `locate` where the index has
+    them (VectorIndex.locator)."""
     letter = letter_from_stored(version.searcher.stored_fields(docnum))
     found = ([] if terms is None else
-             snippets.snippets(letter.body, terms, version.schema["body"].analyzer))
+             snippets.snippets(letter.body, terms, version.schema["body"].analyzer,
+                               located=locate(docnum) if locate else None))
     return Hit(
         id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
         year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,

@@ -3,10 +3,13 @@
 HTML snippets are fully escaped letter text with only `<mark>` added; the
 plain form turns the marks into whatever a terminal uses.
 
-Matches are found by running the index's own analysis over the stored text
-word by word (a cached lookup per word), so `wapensystemen` is marked for
-`wapensysteem` and a compound for its part. The passages shown are those
-with the most different query words, then the most matches.
+Matches are where the index has the query's terms: their positions in the
+letter, turned into character offsets by the offsets the index keeps of
+each word (so `wapensystemen` is marked for `wapensysteem` and a compound
+for its part). Where the index has no offsets (a prefix query, an index
+segment without them) the stored text is analysed word by word instead,
+with the same result. The passages shown are those with the most different
+query words, then the most matches.
 """
 from __future__ import annotations
 
@@ -59,10 +62,18 @@ def match_spans(body: str, terms: frozenset[str], analyzer) -> list[tuple[int, i
     return [(start, end) for start, end, _ in _matches(body, terms, analyzer, len(body))]
 
 
-def snippets(body: str, terms: frozenset[str], analyzer, top: int = SNIPPETS_PER_HIT) -> list[str]:
+def snippets(body: str, terms: frozenset[str], analyzer, top: int = SNIPPETS_PER_HIT,
+             located: dict[int, list[str]] | None = None) -> list[str]:
     """Up to `top` HTML passages of `body` with the `terms` marked; the
-    opening of the letter when none of them occurs."""
-    matches = _matches(body, terms, analyzer, SCAN_CHARS) if terms else []
+    opening of the letter when none of them occurs. `located`: where the
+    index says the terms stand ({character offset: [terms there]}), which
+    spares analysing the whole text to find them."""
+    if not terms:
+        matches = []
+    elif located is not None:
+        matches = _located_matches(body, located, analyzer, SCAN_CHARS)
+    else:
+        matches = _matches(body, terms, analyzer, SCAN_CHARS)
     if not matches:
         return [opening(body)]
     out = []
@@ -107,6 +118,26 @@ def _matches(body: str, terms: frozenset[str], analyzer,
             part = next((p for p in parts if p in terms), None)
             if part:
                 found.append((match.start(), match.end(), part))
+    return found
+
+
+def _located_matches(body: str, located: dict[int, list[str]], analyzer,
+                     scan: int) -> list[tuple[int, int, str]]:
+    """_matches() from the index's word offsets: the same matches, each
+    labelled as _matches() labels it (its stem when that is a query term,
+    else its first compound part that is)."""
+    end = min(len(body), scan)
+    found = []
+    for start in sorted(located):
+        match = TOKEN_RE.match(body, start)
+        if match is None or match.end() > end:
+            break
+        candidates = located[start]
+        term = candidates[0]
+        if len(candidates) > 1:
+            stem, parts = analyzer.analyse_word(match.group())
+            term = stem if stem in candidates else next(p for p in parts if p in candidates)
+        found.append((start, match.end(), term))
     return found
 
 

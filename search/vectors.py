@@ -24,6 +24,7 @@ falls back to Whoosh.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 import numpy as np
@@ -55,39 +56,66 @@ class _Segment:
         self.size = reader.doc_count_all()
         self.terms: dict = {}
         self.positioned: dict = {}
-        self.docnums = self.weights = self.positions_file = None
+        self.docnums = self.weights = self.positions_file = self.offsets_file = None
+        self.offset_ends = None
         segment = reader.segment()
         storage = reader.storage()
         folder = Path(storage.folder) if hasattr(storage, "folder") else None
         table = (posting_arrays.read_table(folder, segment.segment_id())
                  if folder is not None else None)
-        if table and table["count"]:
-            base = folder / segment.segment_id()
-            count, positions_count = table["count"], table["positions_count"]
-            try:
-                postings = base.with_name(base.name + posting_arrays.POSTINGS_EXT)
-                positions = base.with_name(base.name + posting_arrays.POSITIONS_EXT)
-                # Else not the table's arrays.
-                if (postings.stat().st_size == 8 * count
-                        and positions.stat().st_size == 4 * positions_count):
-                    self.docnums = np.memmap(postings, dtype=np.uint32, mode="r", shape=(count,))
-                    self.weights = np.memmap(postings, dtype=np.float32, mode="r",
-                                             shape=(count,), offset=4 * count)
-                    if positions_count:
-                        self.positions_file = np.memmap(positions, dtype=np.uint32, mode="r",
-                                                        shape=(positions_count,))
-                    self.terms = table["terms"]
-                    self.positioned = table["positions"]
-            except (OSError, ValueError):
-                self.close()
+        if table is None:
+            return
+        base = folder / segment.segment_id()
+        try:
+            if table["count"]:
+                self._map_postings(base, table)
+            self._map_offsets(base, *table["offsets"])
+        except (OSError, ValueError):
+            self.close()
+
+    def _map_postings(self, base: Path, table: dict) -> None:
+        count, positions_count = table["count"], table["positions_count"]
+        postings = base.with_name(base.name + posting_arrays.POSTINGS_EXT)
+        positions = base.with_name(base.name + posting_arrays.POSITIONS_EXT)
+        if (postings.stat().st_size != 8 * count
+                or positions.stat().st_size != 4 * positions_count):
+            return  # not the table's arrays
+        self.docnums = np.memmap(postings, dtype=np.uint32, mode="r", shape=(count,))
+        self.weights = np.memmap(postings, dtype=np.float32, mode="r", shape=(count,),
+                                 offset=4 * count)
+        if positions_count:
+            self.positions_file = np.memmap(positions, dtype=np.uint32, mode="r",
+                                            shape=(positions_count,))
+        self.terms = table["terms"]
+        self.positioned = table["positions"]
+
+    def _map_offsets(self, base: Path, documents: int, total: int) -> None:
+        path = base.with_name(base.name + posting_arrays.OFFSETS_EXT)
+        if (not documents or documents != self.size
+                or path.stat().st_size != 4 * (documents + total)):
+            return  # none, or not this segment's offsets
+        mapped = np.memmap(path, dtype=np.uint32, mode="r", shape=(documents + total,))
+        self.offsets_file = mapped
+        self.offset_ends = mapped[:documents]
 
     def close(self) -> None:
         # A map keeps its own file descriptor (and a deleted file's space).
-        for mapped in (self.docnums, self.weights, self.positions_file):
+        for mapped in (self.docnums, self.weights, self.positions_file, self.offsets_file):
             if mapped is not None and getattr(mapped, "_mmap", None) is not None:
                 mapped._mmap.close()
-        self.docnums = self.weights = self.positions_file = None
+        self.docnums = self.weights = self.positions_file = self.offsets_file = None
+        self.offset_ends = None
         self.terms, self.positioned = {}, {}
+
+    def offsets(self, docnum: int) -> np.ndarray | None:
+        """The character offset of the word at each position of the
+        document's text (see posting_arrays); None when not written."""
+        if self.offset_ends is None:
+            return None
+        stop = int(self.offset_ends[docnum])
+        start = int(self.offset_ends[docnum - 1]) if docnum else 0
+        base = self.size
+        return self.offsets_file[base + start:base + stop]
 
     def postings(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, weights) of a term, deleted documents
@@ -100,6 +128,32 @@ class _Segment:
             return None
         ids, weights, _ = posting_arrays.read_postings(self.reader, fieldname, tbytes)
         return np.asarray(ids, dtype=np.uint32), np.asarray(weights, dtype=np.float32)
+
+    def position_source(self, fieldname: str, tbytes: bytes):
+        """A function giving a document's positions of the term (a list,
+        empty when the document lacks it); None when the segment lacks the
+        term. A short list's positions are decoded one document at a time:
+        a page of hits needs a few of them."""
+        if tbytes in self.positioned.get(fieldname, {}):
+            docnums, ends, positions = self.positions(fieldname, tbytes)
+
+            def from_arrays(docnum: int) -> list[int]:
+                i = int(np.searchsorted(docnums, docnum))
+                if i == len(docnums) or docnums[i] != docnum:
+                    return []
+                return positions[int(ends[i - 1]) if i else 0:int(ends[i])].tolist()
+            return from_arrays
+        if (fieldname, tbytes) not in self.reader:
+            return None
+        ids, _, values = posting_arrays.read_postings(self.reader, fieldname, tbytes,
+                                                      values=True)
+
+        def from_values(docnum: int) -> list[int]:
+            i = bisect_left(ids, docnum)
+            if i == len(ids) or ids[i] != docnum:
+                return []
+            return posting_arrays.decode_positions(values[i:i + 1])[1].tolist()
+        return from_values
 
     def positions(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, ends, positions) of a term of a field
@@ -175,6 +229,36 @@ class VectorIndex:
         if not keep.all():
             ids_all, weights_all = ids_all[keep], weights_all[keep]
         return ids_all, weights_all
+
+    def locator(self, terms):
+        """A function giving, for a document number, where the `terms` (of
+        the letter text) stand in it: {character offset: [terms there]}
+        from the index's positions and word offsets, or None when the
+        index cannot say (a segment without offsets, a prefix term)."""
+        if any(term.endswith("*") for term in terms):
+            return lambda docnum: None
+        field = self.searcher.schema[posting_arrays.OFFSETS_FIELD]
+        encoded = [(term, field.to_bytes(term)) for term in sorted(terms)]
+        starts = [segment.offset for segment in self.segments]
+        lists: dict = {}  # (segment number, term) -> its postings there
+
+        def locate(docnum: int):
+            number = bisect_right(starts, docnum) - 1
+            segment = self.segments[number]
+            local = docnum - segment.offset
+            offsets = segment.offsets(local)
+            if offsets is None:
+                return None
+            found: dict[int, list[str]] = {}
+            for term, tbytes in encoded:
+                key = (number, term)
+                if key not in lists:
+                    lists[key] = segment.position_source(posting_arrays.OFFSETS_FIELD, tbytes)
+                positions = lists[key](local) if lists[key] else ()
+                for position in positions:
+                    found.setdefault(int(offsets[position]), []).append(term)
+            return found
+        return locate
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length of the field as Whoosh scores it."""

@@ -99,3 +99,23 @@ def test_index_positions_equal_whoosh_positions_format(corpus):
                     fmt.word_values(text, analyzer, mode="index")}
         assert analyzer.index_positions(text) == expected
     assert analyzer.index_positions("de kernwapenbeleid")["~kern"] == [1]
+
+
+def test_index_positions_give_each_positions_character_offset(corpus):
+    """starts[p] is where the word at position p begins, as Whoosh's own
+    tokens with characters place it."""
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:30]]
+    texts += ["De minister van Defensie, de heer Ceder: kernwapens.", "de het een", ""]
+    analyzer = dutch_analyzer(None)
+    checked = 0
+    for text in texts:
+        starts: list[int] = []
+        analyzer.index_positions(text, starts)
+        seen = {}
+        for token in analyzer(text, mode="index", positions=True, chars=True):
+            seen.setdefault(token.pos, token.startchar)
+        assert {p: starts[p] for p in seen} == seen
+        assert len(starts) == (max(seen) + 1 if seen else 0)
+        checked += len(seen)
+    assert checked > 5_000

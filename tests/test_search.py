@@ -274,3 +274,44 @@ def test_hyphenated_word_after_en_is_not_an_exclusion():
     assert pasted.excluded == [] and ["reservisten"] in [[c.text for c in g] for g in pasted.groups]
     assert [c.text for c in parse_query("drones -politie").excluded] == ["politie"]
     assert [c.text for c in parse_query("NAVO -defensie").excluded] == ["defensie"]
+
+
+SNIPPET_QUERIES = ["wapens", "kernwapens", "autonome wapensystemen", '"tweede kamer" stikstof',
+                   "kunstmatige intelligentie", "motie regering -jeugd", "stikstof OF klimaat",
+                   "defensie jaar:2024..2026", "wapen*", "technologieën", "begroting",
+                   "verzoekt de regering", "menselijke controle"]
+
+
+def test_snippets_from_the_index_offsets_equal_those_from_analysing_the_text(
+        index_dir, monkeypatch):
+    """Snippets find the query's words from their positions in the index
+    and the offsets kept of each word; analysing the stored text word by
+    word (the way without offsets) must give the same snippets."""
+    from search import Searcher
+    from search.vectors import VectorIndex
+
+    searcher = Searcher(index_dir, cache_size=0)
+
+    def answers():
+        out = []
+        for query in SNIPPET_QUERIES:
+            for page in (1, 2):
+                response = searcher.search(SearchRequest(query=query, page=page))
+                out.append([(h.id, h.snippets) for h in response.hits])
+        return out
+
+    located = []
+    real = VectorIndex.locator
+
+    def counting(self, terms):
+        locate = real(self, terms)
+        return lambda docnum: located.append(locate(docnum)) or located[-1]
+
+    monkeypatch.setattr(VectorIndex, "locator", counting)
+    from_offsets = answers()
+    assert sum(found is not None for found in located) > 150
+    assert sum(bool(found) for found in located) > 150
+    monkeypatch.setattr(VectorIndex, "locator", lambda self, terms: (lambda docnum: None))
+    assert answers() == from_offsets
+    assert sum(len(hits) for hits in from_offsets) > 200
+    searcher.close()
