@@ -14,6 +14,8 @@ scores too.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from whoosh import query as Q
 from whoosh.matching import FilterMatcher, NullMatcher
@@ -170,7 +172,7 @@ def with_known_phrases(q, index, cache: dict, lazy_bonus: bool = False):
              else with_known_phrases(q.b, index, cache, lazy_bonus))
         if a is q.a and b is q.b:
             return q
-        clone = q.copy()
+        clone = copy.copy(q)  # shallow: Whoosh's copy() is deep
         clone.a, clone.b = a, b
         clone.subqueries = (a, b)
         return clone
@@ -178,7 +180,7 @@ def with_known_phrases(q, index, cache: dict, lazy_bonus: bool = False):
         subs = [with_known_phrases(s, index, cache, lazy_bonus) for s in q.subqueries]
         if all(a is b for a, b in zip(subs, q.subqueries)):
             return q
-        clone = q.copy()
+        clone = copy.copy(q)  # shallow: Whoosh's copy() is deep
         clone.subqueries = subs
         return clone
     return q
@@ -189,7 +191,7 @@ def _lazy(q):
     if isinstance(q, Q.Phrase) and not isinstance(q, LazyPhrase):
         return LazyPhrase.of(q) if q.slop >= 1 and q.words else q
     if isinstance(q, Q.CompoundQuery) and not isinstance(q, (KnownPhrase, Q.BinaryQuery)):
-        clone = q.copy()
+        clone = copy.copy(q)  # shallow: Whoosh's copy() is deep
         clone.subqueries = [_lazy(s) for s in q.subqueries]
         return clone
     return q

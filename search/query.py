@@ -11,6 +11,8 @@ first.
 """
 from __future__ import annotations
 
+import copy
+
 import heapq
 import itertools
 import re
@@ -212,10 +214,12 @@ def all_words_query(parsed: ParsedQuery, schema) -> Q.Query | None:
 def _all(queries: list[Q.Query], boost: float) -> Q.Query:
     if len(queries) == 1:
         # Whoosh drops the boost of a one-member Or: boost the member itself
-        # (with_boost copies the query deeply: only for a real boost).
+        # (a shallow copy: Whoosh's with_boost copies the whole tree).
         if boost == 1.0:
             return queries[0]
-        return queries[0].with_boost(queries[0].boost * boost)
+        boosted = copy.copy(queries[0])
+        boosted.boost = queries[0].boost * boost
+        return boosted
     return Q.And(queries, boost=boost)
 
 
