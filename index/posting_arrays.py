@@ -186,15 +186,24 @@ def read_table(folder: Path, segment_id: str) -> dict | None:
 
 
 def read_postings(reader, fieldname: str, tbytes: bytes,
-                  values: bool = False) -> tuple[array, array, list | None]:
+                  values: bool = False) -> tuple[array, array, list | None] | None:
     """(document numbers, weights, value bytes or None) of a term in one
     segment, deleted documents included, read through Whoosh a block at a
-    time."""
-    from whoosh.matching import FilterMatcher
+    time; None when the segment lacks the term."""
+    from whoosh.reading import TermNotFound
 
-    matcher = reader.postings(fieldname, tbytes)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child  # deletions are the caller's business
+    terms = getattr(reader, "_terms", None)
+    if terms is None:  # an empty index's reader
+        return None
+    try:
+        # The codec's own matcher: one term lookup (`in` and postings() are
+        # two), and no filter for deletions. Those are the caller's
+        # business, and Whoosh's filter skips a list's first postings of
+        # deleted letters as it is made, so they were lost to BM25's
+        # document frequency.
+        matcher = terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
+    except TermNotFound:
+        return None
     docnums, weights = array("I"), array("f")
     found = [] if values else None
     while matcher.is_active():

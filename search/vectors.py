@@ -124,9 +124,10 @@ class _Segment:
         if found is not None:
             start, n = found
             return self.docnums[start:start + n], self.weights[start:start + n]
-        if (fieldname, tbytes) not in self.reader:
+        found = posting_arrays.read_postings(self.reader, fieldname, tbytes)
+        if found is None:
             return None
-        ids, weights, _ = posting_arrays.read_postings(self.reader, fieldname, tbytes)
+        ids, weights, _ = found
         return np.asarray(ids, dtype=np.uint32), np.asarray(weights, dtype=np.float32)
 
     def position_source(self, fieldname: str, tbytes: bytes):
@@ -143,10 +144,10 @@ class _Segment:
                     return []
                 return positions[int(ends[i - 1]) if i else 0:int(ends[i])].tolist()
             return from_arrays
-        if (fieldname, tbytes) not in self.reader:
+        found = posting_arrays.read_postings(self.reader, fieldname, tbytes, values=True)
+        if found is None:
             return None
-        ids, _, values = posting_arrays.read_postings(self.reader, fieldname, tbytes,
-                                                      values=True)
+        ids, _, values = found
 
         def from_values(docnum: int) -> list[int]:
             i = bisect_left(ids, docnum)
@@ -165,10 +166,10 @@ class _Segment:
             n = self.terms[fieldname][tbytes][1]
             return (self.postings(fieldname, tbytes)[0], self.positions_file[start:start + n],
                     self.positions_file[start + n:start + n + total])
-        if (fieldname, tbytes) not in self.reader:
+        found = posting_arrays.read_postings(self.reader, fieldname, tbytes, values=True)
+        if found is None:
             return None
-        ids, _, values = posting_arrays.read_postings(self.reader, fieldname, tbytes,
-                                                      values=True)
+        ids, _, values = found
         return (np.asarray(ids, dtype=np.uint32), *posting_arrays.decode_positions(values))
 
 
