@@ -78,17 +78,26 @@ class ArrayWriter:
         self.positions_count = 0
         self.terms: dict[str, dict[bytes, tuple[int, int]]] = {}
         self.positions: dict[str, dict[bytes, tuple[int, int]]] = {}
+        self._offset_ends = array("I")
+        self._offset_count = 0
         self._docnums_path = self.folder / (segment_id + POSTINGS_EXT + ".tmp")
         self._weights_path = self.folder / (segment_id + ".kzw.tmp")
         self._positions_path = self.folder / (segment_id + POSITIONS_EXT + ".tmp")
-        self._docnums = open(self._docnums_path, "wb")
-        self._weights = open(self._weights_path, "wb")
-        self._positions = open(self._positions_path, "wb")
         self._offsets_path = self.folder / (segment_id + OFFSETS_EXT + ".tmp")
         self._starts_path = self.folder / (segment_id + ".kzo.tmp")
-        self._starts = open(self._starts_path, "wb")
-        self._offset_ends = array("I")
-        self._offset_count = 0
+        self._files = []
+        try:
+            self._docnums, self._weights, self._positions, self._starts = (
+                self._open(path) for path in (self._docnums_path, self._weights_path,
+                                              self._positions_path, self._starts_path))
+        except BaseException:
+            self.discard()
+            raise
+
+    def _open(self, path: Path):
+        f = open(path, "wb")
+        self._files.append(f)
+        return f
 
     def add(self, fieldname: str, tbytes: bytes, docnums, weights, values=None) -> None:
         """One term's postings (document order); short lists are skipped.
@@ -148,7 +157,7 @@ class ArrayWriter:
 
     def discard(self) -> None:
         """Close and remove the temporary files (after write(), or instead)."""
-        for f in (self._docnums, self._weights, self._positions, self._starts):
+        for f in self._files:
             f.close()
         for path in (self._docnums_path, self._weights_path, self._positions_path,
                      self._starts_path, self._offsets_path):
@@ -258,6 +267,9 @@ def complete(ix) -> int:
         except OSError:  # a full disk: this segment is searched without arrays
             writer.discard()
             continue
+        except BaseException:  # no temporary files left behind, whatever stopped it
+            writer.discard()
+            raise
         finally:
             reader.close()
         written += 1

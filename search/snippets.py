@@ -108,7 +108,11 @@ def _matches(body: str, terms: frozenset[str], analyzer,
     found = []
     analyse = analyzer.analyse_word
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    for match in TOKEN_RE.finditer(body, 0, min(len(body), scan)):
+    # Whole words up to the limit: a word it would cut in two is left out
+    # (its cut-off start is another word), as where the index locates them.
+    for match in TOKEN_RE.finditer(body):
+        if match.end() > scan:
+            break
         stem, parts = analyse(match.group())
         if stem is None:
             continue

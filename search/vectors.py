@@ -257,6 +257,8 @@ class VectorIndex:
                     lists[key] = segment.position_source(posting_arrays.OFFSETS_FIELD, tbytes)
                 positions = lists[key](local) if lists[key] else ()
                 for position in positions:
+                    if position >= len(offsets):
+                        return None  # offsets that do not fit: analyse the text instead
                     found.setdefault(int(offsets[position]), []).append(term)
             return found
         return locate

@@ -119,3 +119,29 @@ def test_index_positions_give_each_positions_character_offset(corpus):
         assert len(starts) == (max(seen) + 1 if seen else 0)
         checked += len(seen)
     assert checked > 5_000
+
+
+def test_snippets_located_by_the_index_and_found_by_analysis_agree_at_the_scan_limit():
+    """A word that the scan limit would cut in two is left out by both ways
+    of finding matches (the cut-off start of a word is another word)."""
+    from search import snippets
+
+    analyzer = dutch_analyzer(None)
+    opening = "kamerleden vooraan. "
+    filler = "woord " * ((snippets.SCAN_CHARS - 40) // 6)
+    for start in range(snippets.SCAN_CHARS - 11, snippets.SCAN_CHARS + 1):
+        # "kamerleden" starts at `start`: before, across and at the limit.
+        gap = " " * (start - len(opening) - len(filler))
+        body = opening + filler + gap + "kamerleden en kamer"
+        assert body.index("kamerleden en") == start
+        terms = frozenset({"kamerleed", "kamerled", "kamer"})
+        starts: list[int] = []
+        positions = analyzer.index_positions(body, starts)
+        located: dict[int, list[str]] = {}
+        for term in sorted(terms):
+            for position in positions.get(term, []):
+                located.setdefault(starts[position], []).append(term)
+        scanned = snippets._matches(body, terms, analyzer, snippets.SCAN_CHARS)
+        assert snippets._located_matches(body, located, analyzer, snippets.SCAN_CHARS) == scanned
+        assert scanned[0] == (0, 10, "kamerleed")
+        assert all(end <= snippets.SCAN_CHARS for _, end, _ in scanned)

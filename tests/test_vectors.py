@@ -176,7 +176,7 @@ def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
     from search.vectors import _walk
 
     with searcher.reading() as version:
-        ws, schema = version.searcher, version.schema
+        schema = version.schema
         parsed, _, restrict, excluded = searcher._parts(SearchRequest(query=text), schema)
         vectors = _vector_search(version, time.monotonic() + 60)
         lazy_seen = False
@@ -190,3 +190,26 @@ def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
                 fresh = _vector_search(version, time.monotonic() + 60)
                 assert fresh.top(lazy, members, limit) == vectors.top(eager, members, limit)
         assert lazy_seen
+
+
+def test_completing_arrays_leaves_no_temporary_files_when_it_fails(tmp_path, corpus,
+                                                                    monkeypatch):
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for source in sorted((corpus / "kst-xml").glob("*.xml"))[:40]:
+        shutil.copy2(source, letters / source.name)
+    index_dir = tmp_path / "ix"
+    build_index([letters], index_dir, procs=1)
+    for table in index_dir.glob("*" + posting_arrays.TERMS_EXT):
+        table.unlink()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(posting_arrays, "_add_offsets", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        posting_arrays.complete(store.open_index(index_dir))
+    assert not list(index_dir.glob("*.tmp"))
+    monkeypatch.undo()
+    assert posting_arrays.complete(store.open_index(index_dir)) >= 1
+    assert not list(index_dir.glob("*.tmp"))
