@@ -93,13 +93,19 @@ def test_a_prefix_and_a_year_range_are_answered(searcher):
     assert set(ranged.facets["year"]) <= {"2024", "2025"}
 
 
-def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
+def _small_index(tmp_path, corpus, letters_count: int):
+    """(letters folder, index) of the first `letters_count` KOOP XML files."""
     letters = tmp_path / "letters"
     letters.mkdir()
-    for source in sorted((corpus / "kst-xml").glob("*.xml"))[:400]:
+    for source in sorted((corpus / "kst-xml").glob("*.xml"))[:letters_count]:
         shutil.copy2(source, letters / source.name)
     index_dir = tmp_path / "ix"
     build_index([letters], index_dir, procs=1)
+    return letters, index_dir
+
+
+def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
+    letters, index_dir = _small_index(tmp_path, corpus, 400)
     removed = sorted(letters.glob("*.xml"))[5]
     removed.unlink()
     extra = sorted((corpus / "kst-xml").glob("*.xml"))[400:420]
@@ -194,12 +200,7 @@ def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
 
 def test_completing_arrays_leaves_no_temporary_files_when_it_fails(tmp_path, corpus,
                                                                     monkeypatch):
-    letters = tmp_path / "letters"
-    letters.mkdir()
-    for source in sorted((corpus / "kst-xml").glob("*.xml"))[:40]:
-        shutil.copy2(source, letters / source.name)
-    index_dir = tmp_path / "ix"
-    build_index([letters], index_dir, procs=1)
+    _, index_dir = _small_index(tmp_path, corpus, 40)
     for table in index_dir.glob("*" + posting_arrays.TERMS_EXT):
         table.unlink()
 
