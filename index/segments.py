@@ -28,7 +28,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
-from .posting_arrays import MIN_POSTINGS, OFFSETS_FIELD, ArrayWriter, has_positions
+from .posting_arrays import OFFSETS_FIELD, ArrayWriter, has_positions
 from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
@@ -173,6 +173,8 @@ class _SegmentBuilder(SegmentWriter):
                 if type(numbers) is int:  # most terms occur once
                     docnum, weight, vbytes = next(pool.postings(name, tbytes))
                     writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                    arrays.add(name, tbytes, (docnum,), (weight,),
+                               (vbytes,) if positions else None)
                 else:
                     chosen = np.frombuffer(numbers, dtype=np.uint32)
                     docnums, weights = all_docnums[chosen], all_weights[chosen]
@@ -180,9 +182,7 @@ class _SegmentBuilder(SegmentWriter):
                     values = pool.values_of(numbers)
                     _add_postings(postings, ids, weights.tolist(), values,
                                   [lengths.get(d, 0) for d in ids])
-                    if len(numbers) >= MIN_POSTINGS:
-                        arrays.add(name, tbytes, docnums, weights,
-                                   values if positions else None)
+                    arrays.add(name, tbytes, docnums, weights, values if positions else None)
                 writer.finish_term()
             writer.finish_field()
 

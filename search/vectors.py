@@ -24,7 +24,7 @@ falls back to Whoosh.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from pathlib import Path
 
 import numpy as np
@@ -47,83 +47,45 @@ class Unsupported(Exception):
 
 
 class _Segment:
-    """One segment's posting arrays, mapped from disk (None parts when the
-    segment has none)."""
+    """One segment's postings: from its arrays (index.posting_arrays), or
+    through Whoosh where it has none."""
 
     def __init__(self, reader, offset: int):
         self.reader = reader
         self.offset = offset
         self.size = reader.doc_count_all()
-        self.terms: dict = {}
-        self.positioned: dict = {}
-        self.docnums = self.weights = self.positions_file = self.offsets_file = None
-        self.offset_ends = None
-        segment = reader.segment()
         storage = reader.storage()
-        folder = Path(storage.folder) if hasattr(storage, "folder") else None
-        table = (posting_arrays.read_table(folder, segment.segment_id())
-                 if folder is not None else None)
-        if table is None:
-            return
-        base = folder / segment.segment_id()
-        try:
-            if table["count"]:
-                self._map_postings(base, table)
-            self._map_offsets(base, *table["offsets"])
-        except (OSError, ValueError):
-            self.close()
-
-    def _map_postings(self, base: Path, table: dict) -> None:
-        count, positions_count = table["count"], table["positions_count"]
-        postings = base.with_name(base.name + posting_arrays.POSTINGS_EXT)
-        positions = base.with_name(base.name + posting_arrays.POSITIONS_EXT)
-        if (postings.stat().st_size != 8 * count
-                or positions.stat().st_size != 4 * positions_count):
-            return  # not the table's arrays
-        self.docnums = np.memmap(postings, dtype=np.uint32, mode="r", shape=(count,))
-        self.weights = np.memmap(postings, dtype=np.float32, mode="r", shape=(count,),
-                                 offset=4 * count)
-        if positions_count:
-            self.positions_file = np.memmap(positions, dtype=np.uint32, mode="r",
-                                            shape=(positions_count,))
-        self.terms = table["terms"]
-        self.positioned = table["positions"]
-
-    def _map_offsets(self, base: Path, documents: int, total: int) -> None:
-        path = base.with_name(base.name + posting_arrays.OFFSETS_EXT)
-        if (not documents or documents != self.size
-                or path.stat().st_size != 4 * (documents + total)):
-            return  # none, or not this segment's offsets
-        mapped = np.memmap(path, dtype=np.uint32, mode="r", shape=(documents + total,))
-        self.offsets_file = mapped
-        self.offset_ends = mapped[:documents]
+        folder = getattr(storage, "folder", None)
+        self.arrays = (posting_arrays.ArrayReader.open(Path(folder),
+                                                       reader.segment().segment_id(), self.size)
+                       if folder is not None else None)
 
     def close(self) -> None:
-        # A map keeps its own file descriptor (and a deleted file's space).
-        for mapped in (self.docnums, self.weights, self.positions_file, self.offsets_file):
-            if mapped is not None and getattr(mapped, "_mmap", None) is not None:
-                mapped._mmap.close()
-        self.docnums = self.weights = self.positions_file = self.offsets_file = None
-        self.offset_ends = None
-        self.terms, self.positioned = {}, {}
+        if self.arrays is not None:
+            self.arrays.close()
+            self.arrays = None
+
+    def find(self, fieldname: str, tbytes: bytes):
+        """(first posting, number of postings) of the term in the arrays;
+        None when the segment lacks it; _WHOOSH when Whoosh must be asked."""
+        if self.arrays is None:
+            return _WHOOSH
+        found = self.arrays.find(fieldname, tbytes)
+        if found is not None and found[1] == posting_arrays.AMBIGUOUS:
+            return _WHOOSH
+        return found
 
     def offsets(self, docnum: int) -> np.ndarray | None:
         """The character offset of the word at each position of the
         document's text (see posting_arrays); None when not written."""
-        if self.offset_ends is None:
-            return None
-        stop = int(self.offset_ends[docnum])
-        start = int(self.offset_ends[docnum - 1]) if docnum else 0
-        base = self.size
-        return self.offsets_file[base + start:base + stop]
+        return self.arrays.offsets(docnum) if self.arrays is not None else None
 
     def postings(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, weights) of a term, deleted documents
         included; None when the segment lacks the term."""
-        found = self.terms.get(fieldname, {}).get(tbytes)
-        if found is not None:
-            start, n = found
-            return self.docnums[start:start + n], self.weights[start:start + n]
+        found = self.find(fieldname, tbytes)
+        if found is not _WHOOSH:
+            return None if found is None else self.arrays.postings(*found)
         found = posting_arrays.read_postings(self.reader, fieldname, tbytes)
         if found is None:
             return None
@@ -133,44 +95,37 @@ class _Segment:
     def position_source(self, fieldname: str, tbytes: bytes):
         """A function giving a document's positions of the term (a list,
         empty when the document lacks it); None when the segment lacks the
-        term. A short list's positions are decoded one document at a time:
-        a page of hits needs a few of them."""
-        if tbytes in self.positioned.get(fieldname, {}):
-            docnums, ends, positions = self.positions(fieldname, tbytes)
-
-            def from_arrays(docnum: int) -> list[int]:
-                i = int(np.searchsorted(docnums, docnum))
-                if i == len(docnums) or docnums[i] != docnum:
-                    return []
-                return positions[int(ends[i - 1]) if i else 0:int(ends[i])].tolist()
-            return from_arrays
-        found = posting_arrays.read_postings(self.reader, fieldname, tbytes, values=True)
+        term."""
+        found = self.positions(fieldname, tbytes)
         if found is None:
             return None
-        ids, _, values = found
+        docnums, ends, positions = found
 
-        def from_values(docnum: int) -> list[int]:
-            i = bisect_left(ids, docnum)
-            if i == len(ids) or ids[i] != docnum:
+        def positions_in(docnum: int) -> list[int]:
+            i = int(np.searchsorted(docnums, docnum))
+            if i == len(docnums) or docnums[i] != docnum:
                 return []
-            return posting_arrays.decode_positions(values[i:i + 1])[1].tolist()
-        return from_values
+            return positions[int(ends[i - 1]) if i else 0:int(ends[i])].tolist()
+        return positions_in
 
     def positions(self, fieldname: str, tbytes: bytes):
         """(segment document numbers, ends, positions) of a term of a field
-        with positions (see posting_arrays), deleted documents included;
-        None when the segment lacks the term."""
-        found = self.positioned.get(fieldname, {}).get(tbytes)
-        if found is not None:
-            start, total = found
-            n = self.terms[fieldname][tbytes][1]
-            return (self.postings(fieldname, tbytes)[0], self.positions_file[start:start + n],
-                    self.positions_file[start + n:start + n + total])
+        with positions (see posting_arrays.decode_positions), deleted
+        documents included; None when the segment lacks the term."""
+        found = self.find(fieldname, tbytes)
+        if found is not _WHOOSH:
+            if found is None:
+                return None
+            return (self.arrays.postings(*found)[0], *self.arrays.positions(*found))
         found = posting_arrays.read_postings(self.reader, fieldname, tbytes, values=True)
         if found is None:
             return None
         ids, _, values = found
         return (np.asarray(ids, dtype=np.uint32), *posting_arrays.decode_positions(values))
+
+
+# _Segment.find(): the term is to be read through Whoosh.
+_WHOOSH = object()
 
 
 class VectorIndex:
