@@ -30,6 +30,8 @@ OPENING_LINE = 60      # a header line is shorter than this; a sentence is not
 # Matching scans the stored text; beyond this many characters of a very long
 # document it stops looking, which keeps a page of hits fast.
 SCAN_CHARS = 60_000
+# A line as str.splitlines() has them.
+_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]|$)")
 
 
 def body_terms(query: Q.Query | None) -> frozenset[str]:
@@ -152,16 +154,17 @@ def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
     # the matches inside a window are a slice found by bisection (a scan of
     # the rest per window was quadratic in a letter full of matches).
     ends = [m[1] for m in matches]
+    one_term = len({m[2] for m in matches}) == 1
     candidates = []
     for i, (start, _, _) in enumerate(matches):
         window_start = max(0, start - SURROUND)
         window_end = window_start + SNIPPET_CHARS
-        inside = matches[i:bisect_right(ends, window_end, i)]
-        distinct = len({m[2] for m in inside})
+        stop = bisect_right(ends, window_end, i)
+        distinct = 1 if one_term else len({m[2] for m in matches[i:stop]})
         # A match in the letter's own text beats one in its header lines,
         # which repeat the title and dossier shown beside the snippet.
         in_text = start >= body_start
-        candidates.append((distinct, in_text, len(inside), -start, window_start, window_end))
+        candidates.append((distinct, in_text, stop - i, -start, window_start, window_end))
     if any(c[1] for c in candidates):
         candidates = [c for c in candidates if c[1]]
     candidates.sort(reverse=True)
@@ -176,11 +179,12 @@ def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
 
 def _running_text_start(body: str) -> int:
     """Offset of the first line that reads like a sentence (see opening)."""
-    offset = 0
-    for line in body.splitlines(keepends=True):
-        if _is_sentence(line.strip()):
-            return offset
-        offset += len(line)
+    # Line by line from the top, not splitlines() of the whole text: the
+    # first sentence is near the start, and letters run to 100,000s of
+    # characters.
+    for line in _LINE.finditer(body):
+        if _is_sentence(line.group().strip()):
+            return line.start()
     return 0
 
 
