@@ -55,17 +55,42 @@ def identity(index_dir: Path) -> tuple[int, int, int]:
     """(folder inode, latest generation, posting arrays stamp): changes when
     the index is updated, when posting arrays are added to it after an
     update, and, through the inode, when a rebuild swaps in a new folder."""
-    try:
-        inode = os.stat(index_dir).st_ino
-        names = os.listdir(index_dir)
-    except OSError:
-        return (0, -1, 0)
-    generations = [int(m.group(1)) for m in map(_TOC_RE.match, names) if m]
-    try:
-        stamp = os.stat(Path(index_dir) / ARRAYS_STAMP).st_mtime_ns
-    except OSError:
-        stamp = 0
-    return inode, max(generations, default=-1), stamp
+    return IdentityWatch(index_dir).identity()
+
+
+class IdentityWatch:
+    """identity() of one index, asked for on every search: the folder is
+    listed again only when it may have changed since it was last listed."""
+
+    # A folder's mtime comes from the kernel's coarse clock: a change in the
+    # same tick as the listing would leave it as it was. A listing is only
+    # trusted when taken this long after the folder last changed.
+    SETTLED_NS = 1_000_000_000
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._listed: tuple[int, int, int, int] | None = None  # inode, mtime, when, generation
+
+    def identity(self) -> tuple[int, int, int]:
+        now = time.time_ns()
+        try:
+            folder = os.stat(self.index_dir)
+            listed = self._listed
+            if (listed is not None and listed[:2] == (folder.st_ino, folder.st_mtime_ns)
+                    and listed[2] - folder.st_mtime_ns > self.SETTLED_NS):
+                generation = listed[3]
+            else:
+                names = os.listdir(self.index_dir)
+                generation = max((int(m.group(1)) for m in map(_TOC_RE.match, names) if m),
+                                 default=-1)
+                self._listed = (folder.st_ino, folder.st_mtime_ns, now, generation)
+        except OSError:
+            return (0, -1, 0)
+        try:
+            stamp = os.stat(self.index_dir / ARRAYS_STAMP).st_mtime_ns
+        except OSError:
+            stamp = 0
+        return folder.st_ino, generation, stamp
 
 
 def recover(index_dir: Path) -> None:

@@ -69,10 +69,11 @@ class _Version:
     document numbers mean nothing to any other version, so its tables live
     and die with it."""
 
-    def __init__(self, index_dir: Path):
-        # Taken before opening: if the index changes in between, the next
-        # request sees a newer identity and opens again, never the reverse.
-        self.identity = store.identity(index_dir)
+    def __init__(self, index_dir: Path, identity: tuple):
+        # `identity` is taken before opening: if the index changes in
+        # between, the next request sees a newer one and opens again, never
+        # the reverse.
+        self.identity = identity
         self.index_dir = index_dir
         try:
             self.ix = store.open_index(index_dir)
@@ -127,7 +128,8 @@ class Searcher:
         # Whoosh searchers are not documented as thread-safe: one query at a
         # time per process (gunicorn scales with processes, not threads).
         self._lock = threading.RLock()
-        self._version = _Version(self.index_dir)
+        self._watch = store.IdentityWatch(self.index_dir)
+        self._version = _Version(self.index_dir, self._watch.identity())
 
     def close(self) -> None:
         with self._lock:
@@ -159,8 +161,9 @@ class Searcher:
         """
         with self._lock:
             version = self._version
-            if store.identity(self.index_dir) != version.identity:
-                version = _Version(self.index_dir)
+            identity = self._watch.identity()
+            if identity != version.identity:
+                version = _Version(self.index_dir, identity)
                 self._retire(self._version)
                 self._version = version
                 self._pages.clear()

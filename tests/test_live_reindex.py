@@ -153,3 +153,31 @@ def test_an_open_searcher_sees_deletions_and_updates(tmp_path, corpus):
             assert old.searcher.document(id=gone)["id"] == gone
         # ...and that version is closed once it is done.
         assert old.searcher.is_closed
+
+
+def test_the_identity_watch_sees_every_new_generation(tmp_path, monkeypatch):
+    """The watch lists the folder only when it may have changed; a change
+    in the same clock tick as a listing must still be seen."""
+    import os
+
+    from index import store
+
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    watch = store.IdentityWatch(folder)
+    assert watch.identity()[1] == -1
+    (folder / f"_{store.INDEX_NAME}_1.toc").write_bytes(b"")
+    assert watch.identity()[1] == 1  # at once, without waiting for the clock
+    # A folder that settled long ago: its listing is trusted until it changes.
+    long_ago = time.time_ns() - 10 * store.IdentityWatch.SETTLED_NS
+    os.utime(folder, ns=(long_ago, long_ago))
+    assert watch.identity()[1] == 1
+    listings = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path: listings.append(path) or real_listdir(path))
+    assert watch.identity()[1] == 1
+    assert not listings  # trusted: no listing
+    (folder / f"_{store.INDEX_NAME}_2.toc").write_bytes(b"")
+    assert watch.identity()[1] == 2
+    assert listings
+    assert watch.identity() == store.identity(folder)
