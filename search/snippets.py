@@ -30,8 +30,6 @@ OPENING_LINE = 60      # a header line is shorter than this; a sentence is not
 # Matching scans the stored text; beyond this many characters of a very long
 # document it stops looking, which keeps a page of hits fast.
 SCAN_CHARS = 60_000
-# A line as str.splitlines() has them.
-_LINE = re.compile(r"[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]|$)")
 
 
 def body_terms(query: Q.Query | None) -> frozenset[str]:
@@ -179,12 +177,11 @@ def _best_windows(body: str, matches, top: int) -> list[tuple[int, int]]:
 
 def _running_text_start(body: str) -> int:
     """Offset of the first line that reads like a sentence (see opening)."""
-    # Line by line from the top, not splitlines() of the whole text: the
-    # first sentence is near the start, and letters run to 100,000s of
-    # characters.
-    for line in _LINE.finditer(body):
-        if _is_sentence(line.group().strip()):
-            return line.start()
+    offset = 0
+    for line in body.splitlines(keepends=True):
+        if _is_sentence(line.strip()):
+            return offset
+        offset += len(line)
     return 0
 
 
