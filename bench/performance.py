@@ -115,33 +115,48 @@ def throughput(letters: int, seconds: float, text_mb: float | None) -> dict:
 
 def time_queries(run, mix, passes: int = 2, warmup: bool = True) -> dict:
     """Latency (ms) of `run(bq)` over the mix: one warm-up pass, then `passes`."""
+    return time_engines({"run": run}, mix, passes, warmup)["run"]
+
+
+def time_engines(runs: dict, mix, passes: int = 2, warmup: bool = True) -> dict:
+    """time_queries() of several engines at once, name -> figures. Each
+    query is put to every engine in turn before the next query, so that
+    all of them meet the machine in the same state: measured one engine
+    after the other, a minute apart, the ratio of two p50s drifted by a
+    quarter on this machine."""
     if warmup:
         for bq in mix:
-            try:
-                run(bq)
-            except Exception:
-                pass
-    times, cpu, per_kind, errors, empty = [], [], {}, [], 0
+            for run in runs.values():
+                try:
+                    run(bq)
+                except Exception:
+                    pass
+    state = {name: {"times": [], "cpu": [], "per_kind": {}, "errors": [], "empty": 0}
+             for name in runs}
     for _ in range(passes):
         for bq in mix:
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            try:
-                result = run(bq)
-            except Exception as exc:
-                errors.append(f"{bq.kind} {bq.kamerzoek()!r}: {type(exc).__name__}: {exc}"[:200])
-                continue
-            ms = (time.perf_counter() - t0) * 1000
-            cpu.append((time.process_time() - c0) * 1000)
-            times.append(ms)
-            per_kind.setdefault(bq.kind, []).append(ms)
-            if not result:
-                empty += 1
-    return {"queries": len(mix), "passes": passes, "errors": len(errors),
-            "error_samples": errors[:5], "empty_results": empty // passes, **percentiles(times),
-            "cpu": percentiles(cpu),
-            "by_kind_p50_p95": {k: [percentiles(v)["p50_ms"], percentiles(v)["p95_ms"]]
-                                for k, v in sorted(per_kind.items())}}
+            for name, run in runs.items():
+                figures = state[name]
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                try:
+                    result = run(bq)
+                except Exception as exc:
+                    figures["errors"].append(
+                        f"{bq.kind} {bq.kamerzoek()!r}: {type(exc).__name__}: {exc}"[:200])
+                    continue
+                ms = (time.perf_counter() - t0) * 1000
+                figures["cpu"].append((time.process_time() - c0) * 1000)
+                figures["times"].append(ms)
+                figures["per_kind"].setdefault(bq.kind, []).append(ms)
+                if not result:
+                    figures["empty"] += 1
+    return {name: {"queries": len(mix), "passes": passes, "errors": len(f["errors"]),
+                   "error_samples": f["errors"][:5], "empty_results": f["empty"] // passes,
+                   **percentiles(f["times"]), "cpu": percentiles(f["cpu"]),
+                   "by_kind_p50_p95": {k: [percentiles(v)["p50_ms"], percentiles(v)["p95_ms"]]
+                                       for k, v in sorted(f["per_kind"].items())}}
+            for name, f in state.items()}
 
 
 def kamerzoek_runner(searcher):
@@ -163,24 +178,25 @@ def query_benchmarks(index_dir: Path, mix, work: Path | None, baselines: bool) -
     searcher = Searcher(index_dir, cache_size=0)
     searcher.search(SearchRequest(query=mix[0].kamerzoek()))
     out["kamerzoek_cold_open_and_first_query_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-    log("  kamerzoek (in process, facets + snippets)")
-    out["kamerzoek"] = time_queries(kamerzoek_runner(searcher), mix)
+    runs = {"kamerzoek": kamerzoek_runner(searcher)}
+    opened = []
+    if baselines and work is not None:
+        naive = NaiveWhoosh(work / "naive-whoosh")
+        fts = Fts5(work / "fts5.db")
+        fts_facets = Fts5(work / "fts5.db", facets=True)
+        opened = [naive, fts, fts_facets]
+        runs.update({"naive_whoosh": lambda bq: naive.search(bq)["hits"],
+                     "fts5": lambda bq: fts.search(bq)["hits"],
+                     "fts5_with_year_dossier_facets": lambda bq: fts_facets.search(bq)["hits"]})
+    log(f"  {', '.join(runs)}: each query to each in turn (kamerzoek in process, "
+        "facets + snippets)")
+    out.update(time_engines(runs, mix))
+    for engine in opened:
+        engine.close()
     searcher.close()
     log("  kamerzoek, repeating a recent search (answered from the cache)")
     with Searcher(index_dir) as cached:
         out["kamerzoek_repeat_cached"] = time_queries(kamerzoek_runner(cached), mix)
-    if baselines and work is not None:
-        log("  naive whoosh")
-        naive = NaiveWhoosh(work / "naive-whoosh")
-        out["naive_whoosh"] = time_queries(lambda bq: naive.search(bq)["hits"], mix)
-        naive.close()
-        log("  fts5")
-        fts = Fts5(work / "fts5.db")
-        out["fts5"] = time_queries(lambda bq: fts.search(bq)["hits"], mix)
-        fts.close()
-        fts = Fts5(work / "fts5.db", facets=True)
-        out["fts5_with_year_dossier_facets"] = time_queries(lambda bq: fts.search(bq)["hits"], mix)
-        fts.close()
     return out
 
 
