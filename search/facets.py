@@ -15,6 +15,9 @@ import numpy as np
 
 from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 
+# A multi-valued facet gathers the pairs of the chosen documents when they
+# are fewer than 1/_FEW of all (else it filters all pairs by the mask).
+_FEW = 4
 # Letters read per dossier to find its title (see DossierTitles).
 TITLE_SAMPLE = 100
 
@@ -46,16 +49,19 @@ class FacetTable:
 
     def count(self, chosen: np.ndarray, names, limit: int | None = None,
               unlimited: tuple[str, ...] = (),
-              truncated: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
+              truncated: dict[str, int] | None = None,
+              docnums: np.ndarray | None = None) -> dict[str, dict[str, int]]:
         """Counts per value over the documents `chosen` (a boolean array
-        over document numbers), most frequent first, at most ``limit``
-        values per facet except for the facets named in ``unlimited``. A
-        facet cut short is entered in ``truncated`` with its number of
-        distinct values."""
+        over document numbers; `docnums`, when the caller has them, their
+        numbers), most frequent first, at most ``limit`` values per facet
+        except for the facets named in ``unlimited``. A facet cut short is
+        entered in ``truncated`` with its number of distinct values."""
+        if docnums is None:
+            docnums = np.flatnonzero(chosen)
         out = {}
         for name in names:
             keep = None if name in unlimited else limit
-            counts, distinct = self._facets[name].count(chosen, keep)
+            counts, distinct = self._facets[name].count(chosen, docnums, keep)
             out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
             if truncated is not None and len(out[name]) < distinct:
                 truncated[name] = distinct
@@ -73,19 +79,32 @@ class _Coded:
                      for doc, values in enumerate(column) for v in values]
             self.docs = np.fromiter((d for d, _ in pairs), dtype=np.int64, count=len(pairs))
             self.codes = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
+            # Document d's pairs are first[d]:first[d + 1] (pairs are in
+            # document order).
+            self.first = np.searchsorted(self.docs, np.arange(len(column) + 1))
         else:
             self.docs = None  # one value per document: pair i is document i
             self.codes = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
                                      dtype=np.int64, count=len(column))
         self.labels = list(codes)
 
-    def count(self, chosen: np.ndarray, keep: int | None = None) -> tuple[dict[str, int], int]:
+    def count(self, chosen: np.ndarray, docnums: np.ndarray,
+              keep: int | None = None) -> tuple[dict[str, int], int]:
         """(counts of the chosen documents' values, how many distinct values
-        they have). With `keep`, only the values that can be among the
-        `keep` most frequent (ties at the cut included): a dossier facet has
-        thousands of values, and sorting them all in Python cost more than
-        counting."""
-        picked = self.codes[chosen if self.docs is None else chosen[self.docs]]
+        they have); `docnums` are the chosen documents' numbers. With
+        `keep`, only the values that can be among the `keep` most frequent
+        (ties at the cut included): a dossier facet has thousands of
+        values, and sorting them all in Python cost more than counting."""
+        if self.docs is None:
+            picked = self.codes[docnums]
+        elif len(docnums) * _FEW < len(chosen):
+            # Each chosen document's run of pairs, end to end.
+            starts = self.first[docnums]
+            sizes = self.first[docnums + 1] - starts
+            runs = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+            picked = self.codes[runs + np.arange(len(runs))]
+        else:
+            picked = self.codes[chosen[self.docs]]
         tally = np.bincount(picked, minlength=len(self.labels))
         present = np.flatnonzero(tally)
         if keep and len(present) > keep:
@@ -94,7 +113,7 @@ class _Coded:
         else:
             wanted = present
         labels = self.labels
-        return {labels[i]: int(tally[i]) for i in wanted}, len(present)
+        return dict(zip([labels[i] for i in wanted.tolist()], tally[wanted].tolist())), len(present)
 
 
 class DossierTitles:

@@ -242,7 +242,7 @@ class Searcher:
                 found.explanation = explain_hit(searcher, explained, docnum, labels)
         truncated: dict[str, int] = {}
         facets = (version.table.count(selected, DEFAULT_FACETS, FACET_LIMIT, UNLIMITED_FACETS,
-                                      truncated)
+                                      truncated, docnums)
                   if request.facets else {})
         return SearchResponse(
             query=request.query, total=len(docnums), page=request.page,
