@@ -93,19 +93,19 @@ class _Segment:
         return np.asarray(ids, dtype=np.uint32), np.asarray(weights, dtype=np.float32)
 
     def position_source(self, fieldname: str, tbytes: bytes):
-        """A function giving a document's positions of the term (a list,
-        empty when the document lacks it); None when the segment lacks the
-        term."""
+        """A function giving a document's positions of the term (an
+        ascending array, empty when the document lacks it); None when the
+        segment lacks the term."""
         found = self.positions(fieldname, tbytes)
         if found is None:
             return None
         docnums, ends, positions = found
 
-        def positions_in(docnum: int) -> list[int]:
-            i = int(np.searchsorted(docnums, docnum))
+        def positions_in(docnum: int) -> np.ndarray:
+            i = int(docnums.searchsorted(docnum))
             if i == len(docnums) or docnums[i] != docnum:
-                return []
-            return positions[int(ends[i - 1]) if i else 0:int(ends[i])].tolist()
+                return positions[:0]
+            return positions[int(ends[i - 1]) if i else 0:int(ends[i])]
         return positions_in
 
     def positions(self, fieldname: str, tbytes: bytes):
@@ -210,11 +210,15 @@ class VectorIndex:
                 key = (number, term)
                 if key not in lists:
                     lists[key] = segment.position_source(posting_arrays.OFFSETS_FIELD, tbytes)
-                positions = lists[key](local) if lists[key] else ()
-                for position in positions:
-                    if position >= len(offsets):
-                        return None  # offsets that do not fit: analyse the text instead
-                    found.setdefault(int(offsets[position]), []).append(term)
+                if lists[key] is None:
+                    continue
+                positions = lists[key](local)
+                if not len(positions):
+                    continue
+                if positions[-1] >= len(offsets):
+                    return None  # offsets that do not fit: analyse the text instead
+                for offset in offsets[positions].tolist():
+                    found.setdefault(offset, []).append(term)
             return found
         return locate
 
