@@ -143,6 +143,7 @@ class VectorIndex:
             if reader.has_deletions():
                 deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
                 self.live[deleted + offset] = False
+        self.complete = bool(self.live.all())  # no deleted letters
         self._lengths: dict[str, np.ndarray] = {}
         # Grows with the words searched for, one int each: bounded by the
         # vocabulary, and dropped with this version of the index.
@@ -181,6 +182,8 @@ class VectorIndex:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         ids_all = np.concatenate(ids) if len(ids) > 1 else ids[0]
         weights_all = np.concatenate(weights) if len(weights) > 1 else np.asarray(weights[0])
+        if self.complete:
+            return ids_all, weights_all
         keep = self.live[ids_all]
         if not keep.all():
             ids_all, weights_all = ids_all[keep], weights_all[keep]
