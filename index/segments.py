@@ -230,8 +230,8 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
                    procs: int, progress: Callable[[int], None] | None = None) -> list:
     """Write one document per item (``make_document(item)``, called in the
     writing process) as new segments of `ix` and commit them. `procs`
-    processes each write a contiguous share of `items`, inherited by fork
-    rather than pickled. Nobody else may be writing to `ix`."""
+    processes each write a share of `items`, inherited by fork rather than
+    pickled. Nobody else may be writing to `ix`."""
     progress = progress or (lambda done: None)
     shares = _shares(len(items), procs)
     lock = ix.lock("WRITELOCK")
@@ -240,7 +240,7 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
     try:
         if len(shares) <= 1:
             try:
-                segments = _write_share(ix, items, make_document, 0, len(items), progress)
+                segments = _write_share(ix, items, make_document, range(len(items)), progress)
             except Exception as exc:
                 raise WriteFailed(_failure(exc)) from exc
         else:
@@ -258,29 +258,34 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
     return segments
 
 
-def _shares(total: int, procs: int) -> list[tuple[int, int]]:
+def _shares(total: int, procs: int) -> list[range]:
+    """Every procs-th item to each process. Contiguous halves of the shared
+    corpus took 32 s and 86 s to write (its folders hold letters of very
+    different lengths), so one process worked alone for most of the time."""
     # Forking for a few hundred letters costs more than it saves.
     procs = max(1, min(procs, total // 500 or 1))
-    size = max(1, -(-total // procs))
-    return [(start, min(total, start + size)) for start in range(0, total, size)] or [(0, 0)]
+    return [range(first, total, procs) for first in range(procs)]
 
 
-def _write_share(ix, items, make_document, start, stop, progress) -> list:
+def _write_share(ix, items, make_document, share: range, progress) -> list:
     segments = []
-    n = start
-    while n < stop:
+    numbers = iter(share)
+    done = 0
+    n = next(numbers, None)
+    while n is not None:
         builder = _SegmentBuilder(ix)
         try:
-            while n < stop and len(builder.pool) < SEGMENT_POSTINGS:
+            while n is not None and len(builder.pool) < SEGMENT_POSTINGS:
                 builder.add_document(**make_document(items[n]))
-                n += 1
-                if (n - start) % 200 == 0:
-                    progress(n - start)
+                n = next(numbers, None)
+                done += 1
+                if done % 200 == 0:
+                    progress(done)
             segments.append(builder._finalize_segment())
         except BaseException:
             builder._close_segment()
             raise
-    progress(stop - start)
+    progress(len(share))
     return segments
 
 
@@ -288,10 +293,11 @@ def _write_share(ix, items, make_document, start, stop, progress) -> list:
 _inherited: tuple | None = None
 
 
-def _child(start: int, stop: int) -> None:
+def _child(share: range) -> None:
     ix, items, make_document, queue = _inherited
+    start = share.start
     try:
-        segments = _write_share(ix, items, make_document, start, stop,
+        segments = _write_share(ix, items, make_document, share,
                                 lambda done: queue.put(("progress", start, done)))
         queue.put(("done", start, segments))
     except BaseException as exc:
@@ -308,7 +314,7 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     _inherited = (ix, items, make_document, queue)
-    children = [ctx.Process(target=_child, args=share, daemon=True) for share in shares]
+    children = [ctx.Process(target=_child, args=(share,), daemon=True) for share in shares]
     results: dict[int, list] = {}
     done: dict[int, int] = {}
     # The children only read the parent's letters; with the collector kept

@@ -50,7 +50,7 @@ def _contents(index_dir):
 def even_shares(monkeypatch):
     """As many writing processes as asked for, however few the letters."""
     monkeypatch.setattr("index.segments._shares", lambda total, n: [
-        (i * total // n, (i + 1) * total // n) for i in range(n)])
+        range(i, total, n) for i in range(n)])
 
 
 @pytest.mark.parametrize("procs", [1, 2])
