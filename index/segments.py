@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import zlib
 from array import array
 from collections import defaultdict
 from operator import sub
@@ -21,6 +22,7 @@ from queue import Empty
 from typing import Callable, Sequence
 
 import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 from whoosh.index import TOC, Index, clean_files
 from whoosh.system import pack_uint
@@ -167,6 +169,7 @@ class _SegmentBuilder(SegmentWriter):
             positions = has_positions(field)
             writer.start_field(name, field)
             postings = writer._postwriter
+            postings._write_block = _BlockWriter(postings, field.format)
             for tbytes in sorted(terms):
                 writer.start_term(tbytes)
                 numbers = terms[tbytes]
@@ -205,6 +208,56 @@ def _add_postings(writer, docnums: list, weights: list, values: list, lengths: l
         known = [n for n in lengths[start:stop] if n]
         writer._minlength = min(known) if known else None
         writer._maxlength = max(known) if known else 0
+
+
+class _BlockWriter:
+    """W3PostingsWriter._write_block() with the same blocks in less time
+    (the block codec was a quarter of writing a segment; most blocks hold
+    one posting). One difference in the bytes: a block whose pickle is
+    shorter than SMALL_BLOCK is stored uncompressed, which the reader
+    supports (the compression level is in each block's header) and which
+    is smaller too (zlib adds more than it saves on a few bytes)."""
+
+    SMALL_BLOCK = 64
+
+    def __init__(self, postings, format_):
+        self.postings = postings
+        fixed = format_.fixed_value_size()
+        # _mini_values(): values as a tuple, none, or joined when of fixed size.
+        self.values = "tuple" if fixed is None or fixed < 0 else ("none" if fixed == 0 else "join")
+
+    def __call__(self, last: bool = False) -> None:
+        w = self.postings
+        postfile = w._postfile
+        if not w._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        w._terminfo.add_block(w)
+        ids, weights = w._ids, w._weights
+        n = len(ids)
+        first = weights[0]
+        if weights.count(first) == n:
+            mini_weights = None if first == 1.0 else first
+        else:
+            mini_weights = tuple(weights)
+        if self.values == "tuple":
+            mini_values = tuple(w._values)
+        elif self.values == "none":
+            mini_values = None
+        else:
+            mini_values = b"".join(w._values)
+        mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
+        databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+        comp = w._compression if len(databytes) >= self.SMALL_BLOCK else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps((n, ids[-1], w._maxweight, comp, length_to_byte(w._minlength),
+                           length_to_byte(w._maxlength)), 2)
+        length = len(infobytes) + len(databytes)
+        postfile.write_int(-length if last else length)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        w._blockcount += 1
+        w._new_block()
 
 
 def _index(field, value, starts: list | None = None):
