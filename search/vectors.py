@@ -59,6 +59,10 @@ class _Segment:
         self.arrays = (posting_arrays.ArrayReader.open(Path(folder),
                                                        reader.segment().segment_id(), self.size)
                        if folder is not None else None)
+        # Terms looked up before: a dictionary lookup instead of hashing
+        # and a binary search (searches repeat their words' fields and
+        # words). Bounded by FOUND_TERMS, dropped with this version.
+        self._found: dict = {}
 
     def close(self) -> None:
         if self.arrays is not None:
@@ -70,9 +74,15 @@ class _Segment:
         None when the segment lacks it; _WHOOSH when Whoosh must be asked."""
         if self.arrays is None:
             return _WHOOSH
+        key = (fieldname, tbytes)
+        if key in self._found:
+            return self._found[key]
         found = self.arrays.find(fieldname, tbytes)
         if found is not None and found[1] == posting_arrays.AMBIGUOUS:
-            return _WHOOSH
+            found = _WHOOSH
+        if len(self._found) >= FOUND_TERMS:
+            self._found.clear()
+        self._found[key] = found
         return found
 
     def offsets(self, docnum: int) -> np.ndarray | None:
@@ -124,6 +134,8 @@ class _Segment:
         return (np.asarray(ids, dtype=np.uint32), *posting_arrays.decode_positions(values))
 
 
+# Terms a segment remembers having looked up (about 200 bytes each).
+FOUND_TERMS = 100_000
 # _Segment.find(): the term is to be read through Whoosh.
 _WHOOSH = object()
 
