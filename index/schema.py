@@ -101,6 +101,13 @@ def to_document(letter: Letter, digest: str) -> dict:
 
 
 def letter_from_stored(stored: dict) -> Letter:
-    record = json.loads(stored["record"])
+    record = record_from_stored(stored)
     record["body"] = stored.get("body", "")
     return Letter.from_dict(record)
+
+
+def record_from_stored(stored: dict) -> dict:
+    """The letter's record as stored (Letter.to_dict() without its text):
+    for a page of hits, which shows a few of its fields, without building
+    a Letter of them."""
+    return json.loads(stored["record"])

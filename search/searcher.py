@@ -21,7 +21,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from corpus.letter import Letter
 from index import store
-from index.schema import FACET_FIELDS, letter_from_stored
+from index.schema import FACET_FIELDS, letter_from_stored, record_from_stored
 
 from . import page_cache, snippets, whoosh_fixes  # noqa: F401 (whoosh_fixes: applied on import)
 from .facets import DossierTitles, FacetTable
@@ -470,15 +470,17 @@ def _hit(version: _Version, docnum: int, score, terms, locate=None) -> Hit:
     """A hit for the page; `terms` are the query's body terms to mark in
     the snippets (None: no snippets wanted), `locate` where the index has
     them (VectorIndex.locator)."""
-    letter = letter_from_stored(version.searcher.stored_fields(docnum))
+    stored = version.searcher.stored_fields(docnum)
+    record = record_from_stored(stored)
     found = ([] if terms is None else
-             snippets.snippets(letter.body, terms, version.schema["body"].analyzer,
+             snippets.snippets(stored.get("body", ""), terms, version.schema["body"].analyzer,
                                located=locate(docnum) if locate else None))
+    get = record.get
     return Hit(
-        id=letter.id, kamerstuk=letter.kamerstuk, title=letter.title, date=letter.date,
-        year=letter.year, dossier=letter.dossier, doc_type=letter.doc_type,
-        sender=letter.sender, topics=list(letter.topics), topic_source=letter.topic_source,
-        source=letter.source,
+        id=record["id"], kamerstuk=get("kamerstuk"), title=get("title"), date=get("date"),
+        year=get("year"), dossier=get("dossier"), doc_type=get("doc_type"),
+        sender=get("sender"), topics=list(get("topics") or ()),
+        topic_source=get("topic_source"), source=record["source"],
         score=round(score, 4) if isinstance(score, (int, float)) else None,
         snippets=found)
 

@@ -30,6 +30,7 @@ OPENING_LINE = 60      # a header line is shorter than this; a sentence is not
 # Matching scans the stored text; beyond this many characters of a very long
 # document it stops looking, which keeps a page of hits fast.
 SCAN_CHARS = 60_000
+_SPACES = re.compile(r"\s+")
 
 
 def body_terms(query: Q.Query | None) -> frozenset[str]:
@@ -90,7 +91,7 @@ def opening(body: str, chars: int = SNIPPET_CHARS) -> str:
     skipped: the text starts at the first line that reads like a sentence."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
     start = next((i for i, line in enumerate(lines) if _is_sentence(line)), 0)
-    text = re.sub(r"\s+", " ", " ".join(lines[start:])).strip()
+    text = _SPACES.sub(" ", " ".join(lines[start:])).strip()
     if len(text) > chars:
         text = text[:chars].rsplit(" ", 1)[0] + " …"
     return html.escape(text, quote=True)
@@ -208,5 +209,5 @@ def _render(body: str, start: int, end: int, inside) -> str:
         pieces.append("<mark>" + html.escape(body[m_start:m_end], quote=True) + "</mark>")
         at = m_end
     pieces.append(html.escape(body[at:end], quote=True))
-    text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    text = _SPACES.sub(" ", "".join(pieces)).strip()
     return ("… " if start > 0 else "") + text + (" …" if end < len(body) else "")
