@@ -275,6 +275,14 @@ class DutchAnalyzer(Analyzer):
                     yield token
 
 
+    def query_terms(self, text: str) -> list[str]:
+        """[token.text for token in self(text, mode="query")] without a Token
+        per word: a search analyses each word in several fields, several
+        times (tested equal)."""
+        words, analyse = self._words, self._analyse
+        stems = ((words.get(raw) or analyse(raw))[0] for raw in TOKEN_RE.findall(text))
+        return [stem for stem in stems if stem is not None]
+
     def index_positions(self, value: str, starts: list | None = None) -> dict[str, list[int]]:
         """Term -> positions, as Whoosh's Positions format gathers them from
         ``self(value, mode="index", positions=True)``, without a Token per

@@ -24,7 +24,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 
 from corpus.kamerstuk import normalise_dossier, parse_identifier
 from corpus.koop_metadata import normalise_vergaderjaar
-from index.analysis import PART_MARK, fold
+from index.analysis import PART_MARK, DutchAnalyzer, fold
 
 from .synonyms import normalise
 
@@ -538,6 +538,8 @@ def _facet_for(fieldname: str) -> str:
 
 def _analyse(schema, fieldname: str, text: str) -> list[str]:
     analyzer = schema[fieldname].analyzer
+    if isinstance(analyzer, DutchAnalyzer):
+        return analyzer.query_terms(text)
     return [t.text for t in analyzer(text, mode="query")]
 
 

@@ -101,6 +101,21 @@ def test_index_positions_equal_whoosh_positions_format(corpus):
     assert analyzer.index_positions("de kernwapenbeleid")["~kern"] == [1]
 
 
+def test_query_terms_equal_the_analyzers_query_tokens(corpus):
+    """The searcher's fast path gives the tokens the analyzer gives in
+    query mode, stop words, compounds, accents and all."""
+    from index.compounds import CompoundSplitter
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:30]]
+    texts += [p.read_text(encoding="utf-8") for p in (corpus / "letters").iterdir()]
+    texts += ["de kernwapenbeleid", "Technologieën én Israël", "", "  ", "van de het"]
+    analyzer = dutch_analyzer(CompoundSplitter({"kern": 9, "wapen": 9, "beleid": 9}))
+    for text in texts:
+        assert analyzer.query_terms(text) == [t.text for t in analyzer(text, mode="query")]
+    assert analyzer.query_terms("de kernwapenbeleid") == ["kernwapenbeleid"]
+
+
 def test_index_positions_give_each_positions_character_offset(corpus):
     """starts[p] is where the word at position p begins, as Whoosh's own
     tokens with characters place it."""
