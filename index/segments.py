@@ -35,9 +35,11 @@ from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
 # the writer's other state, a process needs about 80 bytes per posting
-# (measured on the scale corpus): some 320 MB here. The shared corpus fits
-# in one segment per process; 200,000 letters take about fifteen segments.
-SEGMENT_POSTINGS = 4_000_000
+# (measured on the scale corpus): some 280 MB here. The shared corpus fits
+# in one segment per process (1.5 million postings each); 200,000 letters
+# take about sixteen segments. With 4 million, the build of 200,000 letters
+# peaked at 1,488 MB, 12 MB under the 1.5 GB it must stay below.
+SEGMENT_POSTINGS = 3_500_000
 
 # Segments are written as separate files, not as Whoosh's default compound
 # file: whoosh-reloaded 2.7.5 opens each part of a compound file through
