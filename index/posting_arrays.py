@@ -174,8 +174,7 @@ class ArrayWriter:
             rows = np.frombuffer(self._rows, dtype=np.uint32).reshape(-1, 2)[order]
             shared = np.flatnonzero(keys[1:] == keys[:-1])
             rows[shared, 1] = rows[shared + 1, 1] = AMBIGUOUS
-            self._write_file(base.with_name(base.name + KEYS_EXT),
-                             keys.tobytes() + rows.tobytes())
+            write_atomic(base.with_name(base.name + KEYS_EXT), keys.tobytes() + rows.tobytes())
             header = {"version": FORMAT_VERSION, "count": self.count,
                       "positions_count": self.positions_count, "terms_count": len(keys),
                       "offsets": (len(self._offset_ends), self._offset_count)}
@@ -196,15 +195,6 @@ class ArrayWriter:
             os.fsync(out.fileno())
         os.replace(temporary, target)
 
-    @staticmethod
-    def _write_file(target: Path, data: bytes) -> None:
-        temporary = target.with_name(target.name + ".tmp")
-        with open(temporary, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-
     def discard(self) -> None:
         """Close and remove the temporary files (after write(), or instead)."""
         for f in self._files.values():
@@ -212,7 +202,7 @@ class ArrayWriter:
         for part in ("docnums", "weights", "ends", "positions", "starts"):
             self._temporary(part).unlink(missing_ok=True)
         base = self.folder / self.segment_id
-        for ext in (POSTINGS_EXT, POSITIONS_EXT, OFFSETS_EXT, KEYS_EXT):
+        for ext in (POSTINGS_EXT, POSITIONS_EXT, OFFSETS_EXT):
             base.with_name(base.name + ext + ".tmp").unlink(missing_ok=True)
 
 
