@@ -97,6 +97,7 @@ class ArrayWriter:
         self._docnums, self._weights, self._values = array("I"), array("f"), []
         self._offset_ends = array("I")
         self._offset_count = 0
+        self._starts = array("I")  # offsets not yet written
         self._files: dict[str, object] = {}
         try:
             for part in ("docnums", "weights", "ends", "positions", "starts"):
@@ -148,19 +149,53 @@ class ArrayWriter:
         self.positions_count += len(positions)
         self._docnums, self._weights, self._values = array("I"), array("f"), []
 
+    def add_terms(self, fieldname: str, terms: list, counts, docnums, weights,
+                  position_counts=None, positions=None) -> None:
+        """Many terms' postings at once, term after term, each term's in
+        document order (numpy arrays; `counts` postings per term, and for a
+        field with positions `position_counts` positions per posting)."""
+        self._flush()  # postings added one term at a time come first
+        if not len(terms):
+            return
+        self._keys.extend([term_key(fieldname, t) for t in terms])
+        firsts = np.cumsum(counts, dtype=np.int64) - counts + self.count
+        rows = np.empty((len(terms), 2), dtype=np.uint32)
+        rows[:, 0], rows[:, 1] = firsts, counts
+        self._rows.frombytes(rows.tobytes())
+        if position_counts is None:
+            ends = np.full(len(docnums), self.positions_count, dtype=np.int64)
+            positions = np.zeros(0, dtype=np.uint32)
+        else:
+            ends = np.cumsum(position_counts, dtype=np.int64) + self.positions_count
+        if len(ends) and ends[-1] > AMBIGUOUS:
+            raise OverflowError("meer woordposities dan een segment kan bevatten")
+        files = self._files
+        np.asarray(docnums, dtype=np.uint32).tofile(files["docnums"])
+        np.asarray(weights, dtype=np.float32).tofile(files["weights"])
+        ends.astype(np.uint32).tofile(files["ends"])
+        np.asarray(positions, dtype=np.uint32).tofile(files["positions"])
+        self.count += len(docnums)
+        self.positions_count += len(positions)
+
     def add_offsets(self, starts) -> None:
         """The next document's character offsets of its words, by position
         (empty for a document without text)."""
         self._offset_count += len(starts)
         self._offset_ends.append(self._offset_count)
-        if len(starts):
-            np.asarray(starts, dtype=np.uint32).tofile(self._files["starts"])
+        self._starts.extend(starts)
+        if len(self._starts) >= _FLUSH_POSTINGS:
+            self._flush_offsets()
+
+    def _flush_offsets(self) -> None:
+        self._starts.tofile(self._files["starts"])
+        self._starts = array("I")
 
     def write(self) -> None:
         """The arrays first, the table last: a reader that finds the table
         finds complete arrays."""
         try:
             self._flush()
+            self._flush_offsets()
             for f in self._files.values():
                 f.close()
             base = self.folder / self.segment_id

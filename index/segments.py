@@ -5,14 +5,18 @@ Whoosh's own writer sends every posting through an external-sort pool
 (pickled to disk and merged back) and then looks up each posting's field
 length in the column it has just written; profiled on the shared corpus that
 took more time than analysing the text. Here each process keeps its postings
-in flat arrays, sorts the terms once and hands them to the same codec, so
-the segments on disk are ordinary Whoosh segments. Memory is bounded by
-starting a new segment every SEGMENT_POSTINGS postings.
+in flat arrays (word positions raw), sorts the terms once and writes each
+field's posting lists a chunk of terms at a time: gathered with numpy, then
+encoded as Whoosh's own term table entries and posting blocks by one loop
+per term (_TermWriter), so the segments on disk are ordinary Whoosh
+segments (the same postings as Whoosh's writer gives: tested). Memory is
+bounded by starting a new segment every SEGMENT_POSTINGS postings.
 """
 from __future__ import annotations
 
 import gc
 import multiprocessing
+from hashlib import md5
 import zlib
 from array import array
 from collections import defaultdict
@@ -22,11 +26,12 @@ from queue import Empty
 from typing import Callable, Sequence
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import Positions
 from whoosh.index import TOC, Index, clean_files
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.filedb.filetables import _lengths as _LENGTHS
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
@@ -49,16 +54,24 @@ SEGMENT_POSTINGS = 3_500_000
 
 
 class _MemoryPostings:
-    """Stands in for Whoosh's PostingPool: every posting in flat arrays
-    (about 22 bytes each, against some 100 as Python objects), each term
-    with the numbers of its postings, in the order they came."""
+    """Stands in for Whoosh's PostingPool: every posting in flat arrays,
+    each term with the numbers of its postings, in the order they came.
+
+    A posting's data is a run of `data` (it ends at ``ends[i]`` and starts
+    where posting i - 1's ends): the raw word positions for a field with
+    positions, else the number of its value bytes in `value_table`. Whoosh's
+    encoding of positions (a pickle per posting) is made only when the
+    segment is written, and the posting arrays take the raw positions as
+    they are: they used to unpickle what had just been pickled."""
 
     def __init__(self):
         self.docnums = array("I")
         # Whoosh keeps weights as 4-byte floats in its posting blocks too.
         self.weights = array("f")
         self.ends = array("I")
-        self.values = bytearray()
+        self.data = array("I")
+        self.value_table: list[bytes] = []
+        self._value_numbers: dict[bytes, int] = {}
         # field -> term -> posting number, or an array of them (most terms
         # occur once: an int is a tenth of the size of an array).
         self.fields: dict[str, dict[bytes, object]] = defaultdict(dict)
@@ -66,17 +79,11 @@ class _MemoryPostings:
     def __len__(self) -> int:
         return len(self.docnums)
 
-    def add(self, item) -> None:
-        fieldname, tbytes, docnum, weight, vbytes = item
-        self.add_posting(fieldname, tbytes, docnum, weight, vbytes)
-
-    def add_posting(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
+    def _add(self, fieldname, tbytes, docnum, weight) -> None:
         number = len(self.docnums)
         self.docnums.append(docnum)
         self.weights.append(weight)
-        if vbytes:
-            self.values += vbytes
-        self.ends.append(len(self.values))
+        self.ends.append(len(self.data))
         terms = self.fields[fieldname]
         postings = terms.get(tbytes)
         if postings is None:
@@ -86,17 +93,17 @@ class _MemoryPostings:
         else:
             postings.append(number)
 
-    def postings(self, fieldname: str, tbytes: bytes):
-        """(docnum, weight, value bytes) of one term, in document order."""
-        numbers = self.fields[fieldname][tbytes]
-        docnums, weights, ends, values = self.docnums, self.weights, self.ends, self.values
-        for i in ((numbers,) if type(numbers) is int else numbers):
-            yield docnums[i], weights[i], bytes(values[ends[i - 1] if i else 0:ends[i]])
+    def add_positions(self, fieldname, tbytes, docnum, weight, positions) -> None:
+        self.data.extend(positions)
+        self._add(fieldname, tbytes, docnum, weight)
 
-    def values_of(self, numbers) -> list[bytes]:
-        """The value bytes of the given postings."""
-        ends, values = self.ends, self.values
-        return [bytes(values[ends[i - 1] if i else 0:ends[i]]) for i in numbers]
+    def add_value(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
+        number = self._value_numbers.get(vbytes)
+        if number is None:
+            number = self._value_numbers[vbytes] = len(self.value_table)
+            self.value_table.append(vbytes)
+        self.data.append(number)
+        self._add(fieldname, tbytes, docnum, weight)
 
     def cleanup(self) -> None:
         self.__init__()
@@ -111,14 +118,19 @@ class _SegmentBuilder(SegmentWriter):
         super().__init__(ix, _lk=False, compound=False)
         self.pool.cleanup()
         self.pool = _MemoryPostings()
-        self._lengths: dict[str, dict[int, int]] = defaultdict(dict)
+        # field -> each document's field length as Whoosh's length byte.
+        self._length_bytes: dict[str, bytearray] = defaultdict(bytearray)
         self._fields = [(name, self.schema[name]) for name in self.schema.names()]
+        for name, field in self._fields:
+            if has_positions(field) and type(field.format) is not Positions:
+                # Its postings would need more than positions (characters...).
+                raise ValueError(f"veld {name}: alleen het formaat Positions wordt ondersteund")
         # Written beside the segment while its documents come in (see
         # posting_arrays): nothing of them is held in memory.
         self.arrays = ArrayWriter(self.storage.folder, self.newsegment.segment_id())
 
     def add_document(self, **fields):
-        perdoc, add = self.perdocwriter, self.pool.add_posting
+        perdoc, pool = self.perdocwriter, self.pool
         docnum = self.docnum
         perdoc.start_doc(docnum)
         starts: list[int] = []
@@ -128,14 +140,21 @@ class _SegmentBuilder(SegmentWriter):
                 continue
             length = 0
             if field.indexed:
-                scorable = field.scorable
-                for tbytes, freq, weight, vbytes in _index(
-                        field, value, starts if name == OFFSETS_FIELD else None):
-                    if scorable:
+                if has_positions(field):
+                    for tbytes, weight, positions in _term_positions(
+                            field, value, starts if name == OFFSETS_FIELD else None):
+                        length += len(positions)
+                        pool.add_positions(name, tbytes, docnum, weight, positions)
+                else:
+                    for tbytes, freq, weight, vbytes in field.index(value):
                         length += freq
-                    add(name, tbytes, docnum, weight, vbytes)
+                        pool.add_value(name, tbytes, docnum, weight, vbytes)
+                if not field.scorable:
+                    length = 0
                 if length:
-                    self._lengths[name][docnum] = byte_to_length(length_to_byte(length))
+                    lengths = self._length_bytes[name]
+                    lengths.extend(bytes(docnum + 1 - len(lengths)))
+                    lengths[docnum] = length_to_byte(length)
             perdoc.add_field(name, field, value if field.stored else None, length)
             column = field.column_type
             if column:
@@ -148,7 +167,7 @@ class _SegmentBuilder(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         try:
-            self._write_postings(self.arrays)
+            self._write_postings()
             self.fieldwriter.close()
             self.arrays.write()
         except BaseException:
@@ -160,125 +179,246 @@ class _SegmentBuilder(SegmentWriter):
         self.arrays.discard()
         super()._close_segment()
 
-    def _write_postings(self, arrays: ArrayWriter) -> None:
-        writer, schema, pool = self.fieldwriter, self.schema, self.pool
-        all_docnums = np.frombuffer(pool.docnums, dtype=np.uint32)
-        all_weights = np.frombuffer(pool.weights, dtype=np.float32)
+    def _write_postings(self) -> None:
+        pool = self.pool
+        columns = _PoolColumns(pool)
         for name in sorted(pool.fields):
+            field = self.schema[name]
             terms = pool.fields[name]
-            field = schema[name]
-            lengths = self._lengths.get(name, {}) if field.scorable else {}
-            positions = has_positions(field)
-            writer.start_field(name, field)
-            postings = writer._postwriter
-            postings._write_block = _BlockWriter(postings, field.format)
-            for tbytes in sorted(terms):
-                writer.start_term(tbytes)
+            names = sorted(terms)
+            order = array("I")
+            counts = array("I")
+            for tbytes in names:
                 numbers = terms[tbytes]
                 if type(numbers) is int:  # most terms occur once
-                    docnum, weight, vbytes = next(pool.postings(name, tbytes))
-                    writer.add(docnum, weight, vbytes, lengths.get(docnum, 0))
-                    arrays.add(name, tbytes, (docnum,), (weight,),
-                               (vbytes,) if positions else None)
+                    order.append(numbers)
+                    counts.append(1)
                 else:
-                    chosen = np.frombuffer(numbers, dtype=np.uint32)
-                    docnums, weights = all_docnums[chosen], all_weights[chosen]
-                    ids = docnums.tolist()
-                    values = pool.values_of(numbers)
-                    _add_postings(postings, ids, weights.tolist(), values,
-                                  [lengths.get(d, 0) for d in ids])
-                    arrays.add(name, tbytes, docnums, weights, values if positions else None)
-                writer.finish_term()
-            writer.finish_field()
+                    order.extend(numbers)
+                    counts.append(len(numbers))
+            del pool.fields[name]  # its term table is no longer needed
+            lengths = self._length_bytes.get(name) if field.scorable else None
+            _write_field(self.fieldwriter, self.arrays, name, field, names,
+                         np.frombuffer(counts, dtype=np.uint32),
+                         np.frombuffer(order, dtype=np.uint32), columns,
+                         np.frombuffer(lengths, dtype=np.uint8) if lengths else None)
 
 
-def _add_postings(writer, docnums: list, weights: list, values: list, lengths: list) -> None:
-    """W3PostingsWriter.add_posting() for a whole posting list, a block at a
-    time: the same blocks and block statistics, without a Python call and
-    four type checks per posting (a fifth of a build's time)."""
-    limit = writer._blocklimit
-    total = len(docnums)
-    for start in range(0, total, limit):
-        if writer._ids:
-            writer._write_block()
-        stop = min(total, start + limit)
-        writer._ids = array("I", docnums[start:stop])
-        block_weights = weights[start:stop]
-        writer._weights = array("f", block_weights)
-        writer._maxweight = max(0, max(block_weights))
-        writer._values = [v for v in values[start:stop] if v]
-        known = [n for n in lengths[start:stop] if n]
-        writer._minlength = min(known) if known else None
-        writer._maxlength = max(known) if known else 0
+class _PoolColumns:
+    """The pool's arrays as numpy views, with each posting's data start."""
+
+    def __init__(self, pool: _MemoryPostings):
+        self.docnums = np.frombuffer(pool.docnums, dtype=np.uint32)
+        self.weights = np.frombuffer(pool.weights, dtype=np.float32)
+        self.ends = np.frombuffer(pool.ends, dtype=np.uint32)
+        self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.uint32)
+        self.data = np.frombuffer(pool.data, dtype=np.uint32)
+        self.value_table = pool.value_table
 
 
-class _BlockWriter:
-    """W3PostingsWriter._write_block() with the same blocks in less time
-    (the block codec was a quarter of writing a segment; most blocks hold
-    one posting). One difference in the bytes: a block whose pickle is
-    shorter than SMALL_BLOCK is stored uncompressed, which the reader
-    supports (the compression level is in each block's header) and which
-    is smaller too (zlib adds more than it saves on a few bytes)."""
+# Postings of one field gathered at a time when a segment is written: the
+# field's whole lists at once would take some 100 MB per process at 3.5
+# million postings.
+_CHUNK_POSTINGS = 1 << 16
+
+
+def _write_field(fieldwriter, arrays: ArrayWriter, name: str, field, names: list,
+                 counts, order, columns: _PoolColumns, lengths) -> None:
+    """One field's terms, in term order, into Whoosh's term table and
+    posting file and into the posting arrays, a chunk of terms at a time."""
+    positional = has_positions(field)
+    fieldwriter.start_field(name, field)
+    terms = _TermWriter(fieldwriter, field.format)
+    firsts = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    begin = 0
+    while begin < len(names):
+        # Terms up to _CHUNK_POSTINGS postings further on (at least one).
+        end = max(begin + 1, int(np.searchsorted(firsts, firsts[begin] + _CHUNK_POSTINGS,
+                                                 side="right")) - 1)
+        chosen = order[firsts[begin]:firsts[end]]
+        chunk_counts = counts[begin:end]
+        docnums = columns.docnums[chosen]
+        weights = columns.weights[chosen]
+        starts, stops = columns.starts[chosen], columns.ends[chosen]
+        sizes = (stops - starts).astype(np.int64)
+        data = columns.data[_runs(starts, sizes)]
+        if positional:
+            values = _position_values(data, sizes)
+            arrays.add_terms(name, names[begin:end], chunk_counts, docnums, weights,
+                             sizes, data)
+        else:
+            table = columns.value_table
+            values = [table[i] for i in data.tolist()]
+            arrays.add_terms(name, names[begin:end], chunk_counts, docnums, weights)
+        terms.write(names[begin:end], chunk_counts.tolist(), docnums.tolist(),
+                    weights.tolist(), values,
+                    lengths[docnums].tolist() if lengths is not None else None)
+        begin = end
+    fieldwriter.finish_field()
+
+
+def _runs(starts, sizes):
+    """The indexes of the runs [start, start + size) one after another."""
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(starts.astype(np.int64) - offsets, sizes) + np.arange(total)
+
+
+# Whoosh's value bytes of a posting at one position, by position: most
+# postings (a word once in a letter) are one of a few thousand.
+_SINGLE_POSITION: dict[int, bytes] = {}
+
+
+def _position_values(positions, sizes) -> list[bytes]:
+    """whoosh.formats.Positions.encode() of each posting's run of positions
+    (pack_uint(count) + the pickled list of position deltas)."""
+    deltas = positions.astype(np.int64)
+    deltas[1:] -= positions[:-1]
+    firsts = np.cumsum(sizes) - sizes
+    deltas[firsts[sizes > 0]] = positions[firsts[sizes > 0]]
+    deltas = deltas.tolist()
+    single = _SINGLE_POSITION
+    values = []
+    at = 0
+    for size in sizes.tolist():
+        if size == 1:
+            delta = deltas[at]
+            value = single.get(delta)
+            if value is None:
+                value = pack_uint(1) + dumps([delta], 2)
+                if len(single) < 100_000:
+                    single[delta] = value
+        else:
+            value = pack_uint(size) + dumps(deltas[at:at + size], 2)
+        values.append(value)
+        at += size
+    return values
+
+
+_TERMINFO = W3TermInfo._struct
+
+
+class _TermWriter:
+    """W3FieldWriter's start_term / add / finish_term for whole posting
+    lists, writing the same term table entries and posting blocks as
+    Whoosh's codec, with the file offsets counted here rather than asked of
+    the file (a seek per call: a fifth of writing a segment) and without a
+    Python call and four type checks per posting. One difference in the
+    bytes: a block whose pickle is shorter than SMALL_BLOCK is stored
+    uncompressed, which the reader supports (the compression level is in
+    each block's header) and which is smaller too (zlib adds more than it
+    saves on a few bytes). And the value bytes of a posting at one position
+    are shared (_SINGLE_POSITION), so a block's pickle refers back to a
+    repeated value instead of repeating it: the same tuple when read, and
+    a posting file 5% smaller."""
 
     SMALL_BLOCK = 64
 
-    def __init__(self, postings, format_):
-        self.postings = postings
+    def __init__(self, fieldwriter, format_):
+        self.table = fieldwriter._tindex
+        self.postfile = fieldwriter._postfile
+        self.prefix = pack_ushort(fieldwriter._fieldid)
+        codec = fieldwriter._codec
+        self.blocklimit = codec._blocklimit
+        self.compression = codec._compression
         fixed = format_.fixed_value_size()
         # _mini_values(): values as a tuple, none, or joined when of fixed size.
         self.values = "tuple" if fixed is None or fixed < 0 else ("none" if fixed == 0 else "join")
 
-    def __call__(self, last: bool = False) -> None:
-        w = self.postings
-        postfile = w._postfile
-        if not w._blockcount:
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-        w._terminfo.add_block(w)
-        ids, weights = w._ids, w._weights
-        n = len(ids)
-        first = weights[0]
-        if weights.count(first) == n:
-            mini_weights = None if first == 1.0 else first
-        else:
-            mini_weights = tuple(weights)
-        if self.values == "tuple":
-            mini_values = tuple(w._values)
-        elif self.values == "none":
-            mini_values = None
-        else:
-            mini_values = b"".join(w._values)
-        mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
-        databytes = dumps((mini_ids, mini_weights, mini_values), 2)
-        comp = w._compression if len(databytes) >= self.SMALL_BLOCK else 0
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        infobytes = dumps((n, ids[-1], w._maxweight, comp, length_to_byte(w._minlength),
-                           length_to_byte(w._maxlength)), 2)
-        length = len(infobytes) + len(databytes)
-        postfile.write_int(-length if last else length)
-        postfile.write(infobytes)
-        postfile.write(databytes)
-        w._blockcount += 1
-        w._new_block()
+    def write(self, names, counts, docnums, weights, values, lengths) -> None:
+        """Terms with their postings, one after another in each list."""
+        table, prefix = self.table, self.prefix
+        hashes = table.buckets
+        positions = table.index
+        entries = bytearray()
+        entry_at = table.dbfile.tell()
+        blocks = bytearray()
+        post_at = self.postfile.tell()
+        limit, level, small = self.blocklimit, self.compression, self.SMALL_BLOCK
+        values_as = self.values
+        start = 0
+        key = b""
+        for tbytes, count in zip(names, counts):
+            stop = start + count
+            offset = post_at + len(blocks)
+            blocks += WHOOSH3_HEADER_MAGIC
+            total_weight = 0
+            max_weight = 0
+            min_byte = max_byte = 0
+            for first in range(start, stop, limit):
+                last = min(stop, first + limit)
+                n = last - first
+                ids = docnums[first:last]
+                block_weights = weights[first:last]
+                weight = block_weights[0]
+                if n == 1 or block_weights.count(weight) == n:
+                    mini_weights = None if weight == 1.0 else weight
+                else:
+                    mini_weights = tuple(block_weights)
+                if values_as == "tuple":
+                    mini_values = tuple(values[first:last])
+                elif values_as == "none":
+                    mini_values = None
+                else:
+                    mini_values = b"".join(values[first:last])
+                mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
+                databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+                comp = level if len(databytes) >= small else 0
+                if comp:
+                    databytes = zlib.compress(databytes, comp)
+                block_max = max(0, max(block_weights))
+                if lengths is not None:
+                    known = [b for b in lengths[first:last] if b]
+                    block_min, block_top = (min(known), max(known)) if known else (0, 0)
+                else:
+                    block_min = block_top = 0
+                infobytes = dumps((n, ids[-1], block_max, comp, block_min, block_top), 2)
+                size = len(infobytes) + len(databytes)
+                blocks += pack_int(-size if last == stop else size)
+                blocks += infobytes
+                blocks += databytes
+                # W3TermInfo.add_block()
+                total_weight += sum(block_weights)
+                if block_max > max_weight:
+                    max_weight = block_max
+                if block_min and (not min_byte or block_min < min_byte):
+                    min_byte = block_min
+                if block_top > max_byte:
+                    max_byte = block_top
+            # W3TermInfo.to_bytes(), then OrderedHashWriter.add()
+            info = _TERMINFO.pack(0, total_weight, count, min_byte, max_byte, max_weight,
+                                  docnums[start], docnums[stop - 1])
+            info += pack_long(offset) + pack_int(post_at + len(blocks) - offset)
+            key = prefix + tbytes
+            at = entry_at + len(entries)
+            positions.append(at)
+            entries += _LENGTHS.pack(len(key), len(info))
+            entries += key
+            entries += info
+            h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+            hashes[h & 255].append((h, at))
+            start = stop
+        self.postfile.write(bytes(blocks))
+        table.dbfile.write(bytes(entries))
+        table.lastkey = key
 
 
-def _index(field, value, starts: list | None = None):
-    """field.index(value), with the Dutch analyzer's fast path for fields
-    with positions (body and title: nearly all the work); `starts` gets the
-    words' character offsets (see DutchAnalyzer.index_positions)."""
+def _term_positions(field, value, starts: list | None = None):
+    """(term bytes, weight, positions) of a field's value, as Whoosh's
+    Positions format gathers them, with the Dutch analyzer's fast path (body
+    and title: nearly all the work); `starts` gets the words' character
+    offsets (see DutchAnalyzer.index_positions)."""
     analyzer = getattr(field, "analyzer", None)
-    if isinstance(analyzer, DutchAnalyzer) and type(field.format) is Positions:
+    if isinstance(analyzer, DutchAnalyzer):
         boost = field.format.field_boost
         for word, positions in analyzer.index_positions(value, starts).items():
-            yield (word.encode("utf-8"), len(positions), len(positions) * boost,
-                   _encode_positions(positions))
+            yield word.encode("utf-8"), len(positions) * boost, positions
         return
-    yield from field.index(value)
-
-
-def _encode_positions(positions: list[int]) -> bytes:
-    """whoosh.formats.Positions.encode, with the deltas taken in C."""
-    return pack_uint(len(positions)) + dumps(list(map(sub, positions, [0, *positions])), 2)
+    decode = field.format.decode_positions
+    for tbytes, _, weight, vbytes in field.index(value):
+        yield tbytes, weight, decode(vbytes)
 
 
 def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
