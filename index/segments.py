@@ -196,7 +196,8 @@ class _SegmentBuilder(SegmentWriter):
                 else:
                     order.extend(numbers)
                     counts.append(len(numbers))
-            del pool.fields[name]  # its term table is no longer needed
+            # Its term table is no longer needed: the order says it all.
+            del pool.fields[name], terms
             lengths = self._length_bytes.get(name) if field.scorable else None
             _write_field(self.fieldwriter, self.arrays, name, field, names,
                          np.frombuffer(counts, dtype=np.uint32),
@@ -205,15 +206,21 @@ class _SegmentBuilder(SegmentWriter):
 
 
 class _PoolColumns:
-    """The pool's arrays as numpy views, with each posting's data start."""
+    """The pool's arrays as numpy views."""
 
     def __init__(self, pool: _MemoryPostings):
         self.docnums = np.frombuffer(pool.docnums, dtype=np.uint32)
         self.weights = np.frombuffer(pool.weights, dtype=np.float32)
         self.ends = np.frombuffer(pool.ends, dtype=np.uint32)
-        self.starts = np.concatenate(([0], self.ends[:-1])).astype(np.uint32)
         self.data = np.frombuffer(pool.data, dtype=np.uint32)
         self.value_table = pool.value_table
+
+    def data_runs(self, chosen):
+        """Where the chosen postings' data starts, and how long it is."""
+        stops = self.ends[chosen].astype(np.int64)
+        before = chosen.astype(np.int64) - 1
+        starts = np.where(before >= 0, self.ends[np.maximum(before, 0)], 0).astype(np.int64)
+        return starts, stops - starts
 
 
 # Postings of one field gathered at a time when a segment is written: the
@@ -239,8 +246,7 @@ def _write_field(fieldwriter, arrays: ArrayWriter, name: str, field, names: list
         chunk_counts = counts[begin:end]
         docnums = columns.docnums[chosen]
         weights = columns.weights[chosen]
-        starts, stops = columns.starts[chosen], columns.ends[chosen]
-        sizes = (stops - starts).astype(np.int64)
+        starts, sizes = columns.data_runs(chosen)
         data = columns.data[_runs(starts, sizes)]
         if positional:
             values = _position_values(data, sizes)
@@ -263,7 +269,7 @@ def _runs(starts, sizes):
     if not total:
         return np.zeros(0, dtype=np.int64)
     offsets = np.cumsum(sizes) - sizes
-    return np.repeat(starts.astype(np.int64) - offsets, sizes) + np.arange(total)
+    return np.repeat(starts - offsets, sizes) + np.arange(total)
 
 
 # Whoosh's value bytes of a posting at one position, by position: most
