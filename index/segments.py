@@ -36,6 +36,7 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
 from .posting_arrays import OFFSETS_FIELD, ArrayWriter, has_positions
+from .runs import run_indexes
 from .store import IndexBusy, WriteFailed
 
 # Postings a process gathers before it writes them out as a segment. With
@@ -247,7 +248,7 @@ def _write_field(fieldwriter, arrays: ArrayWriter, name: str, field, names: list
         docnums = columns.docnums[chosen]
         weights = columns.weights[chosen]
         starts, sizes = columns.data_runs(chosen)
-        data = columns.data[_runs(starts, sizes)]
+        data = columns.data[run_indexes(starts, sizes)]
         if positional:
             values = _position_values(data, sizes)
             arrays.add_terms(name, names[begin:end], chunk_counts, docnums, weights,
@@ -261,15 +262,6 @@ def _write_field(fieldwriter, arrays: ArrayWriter, name: str, field, names: list
                     lengths[docnums].tolist() if lengths is not None else None)
         begin = end
     fieldwriter.finish_field()
-
-
-def _runs(starts, sizes):
-    """The indexes of the runs [start, start + size) one after another."""
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(sizes) - sizes
-    return np.repeat(starts - offsets, sizes) + np.arange(total)
 
 
 # Whoosh's value bytes of a posting at one position, by position: most

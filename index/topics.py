@@ -20,14 +20,19 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from corpus.atomic import write_atomic
 from corpus.letter import Letter
 
 from .analysis import (DUTCH_STOPWORDS, TOKEN_PATTERN, DutchStemFilter,
                        analysis_version, fold)
+from .runs import run_indexes
 
 GIVEN_SOURCES = ("metadata", "sidecar")
 FORMAT = 1
@@ -78,6 +83,18 @@ def features(letter: Letter) -> Counter:
     for word in [w for w in counts if len(w) < 2 or not w.isalpha()]:
         del counts[word]
     return counts
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The classifier's per-word weights as one sparse table: word ->
+    row number; row r's entries are starts[r] .. starts[r] + sizes[r]
+    of themes (theme numbers) and weights."""
+    words: dict
+    starts: np.ndarray
+    sizes: np.ndarray
+    themes: np.ndarray
+    weights: np.ndarray
 
 
 class TopicModel:
@@ -179,18 +196,23 @@ class TopicModel:
     def scores(self, letter: Letter) -> list[tuple[str, float]]:
         """Themes with their tempered probability, most likely first; empty
         when the letter shares no word with the labelled letters."""
-        themes, weights, log_norm = self._scoring_weights()
-        sums = [0.0] * len(themes)
-        tokens = 0
+        themes, rows, log_norm = self._scoring_weights()
+        known = rows.words.get
+        seen, counts = [], []
         for word, n in features(letter).items():
-            row = weights.get(word)
-            if row is None:    # unseen words say nothing about any theme
-                continue
-            tokens += n
-            for i in range(0, len(row), 2):
-                sums[row[i]] += n * row[i + 1]
-        if not tokens:
+            row = known(word)
+            if row is not None:   # unseen words say nothing about any theme
+                seen.append(row)
+                counts.append(n)
+        if not seen:
             return []
+        tokens = sum(counts)
+        seen = np.array(seen, dtype=np.int64)
+        sizes = rows.sizes[seen]
+        entries = run_indexes(rows.starts[seen], sizes)
+        sums = np.bincount(rows.themes[entries],
+                           rows.weights[entries] * np.repeat(counts, sizes),
+                           minlength=len(themes)).tolist()
         scale = self.scale / tokens ** self.temper_power
         logits = [(total + tokens * norm) * scale for total, norm in zip(sums, log_norm)]
         top = max(logits)
@@ -213,19 +235,28 @@ class TopicModel:
         alpha = self.alpha
         themes = sorted(self.theme_letters)
         column = {t: i for i, t in enumerate(themes)}
-        # Sparse: (theme index, weight, ...) for the themes the word was seen
-        # with. A dense row of floats per word took hundreds of MB per
-        # writing process at 200,000 letters.
-        weights: dict[str, tuple] = {}
+        # Sparse: the themes the word was seen with and their weights. A
+        # dense row of floats per word took hundreds of MB per writing
+        # process at 200,000 letters.
+        words: dict[str, int] = {}
+        sizes, theme_numbers, weights = array("I"), array("H"), array("d")
         for word, per_word in self.words.items():
             seen = sum(per_word.values()) + alpha
-            weights[word] = tuple(x for t, n in per_word.items() if n
-                                  for x in (column[t], math.log(seen / (seen - n))))
+            words[word] = len(sizes)
+            row = [(column[t], math.log(seen / (seen - n))) for t, n in per_word.items() if n]
+            sizes.append(len(row))
+            for number, weight in row:
+                theme_numbers.append(number)
+                weights.append(weight)
+        sizes = np.frombuffer(sizes, dtype=np.uint32).astype(np.int64)
+        rows = _Rows(words, np.cumsum(sizes) - sizes, sizes,
+                     np.frombuffer(theme_numbers, dtype=np.uint16),
+                     np.frombuffer(weights, dtype=np.float64))
         vocabulary = len(self.words)
         total = sum(self.theme_words.values())
         log_norm = [math.log(total - self.theme_words[t] + alpha * vocabulary)
                     for t in themes]
-        self._cache = (themes, weights, log_norm)
+        self._cache = (themes, rows, log_norm)
         return self._cache
 
     def keep_only_scoring(self) -> None:
