@@ -69,12 +69,10 @@ def strip_markdown(text: str) -> str:
 # --- Hyphenation -----------------------------------------------------------
 
 _LETTERS = r"[^\W\d_]"
-_WORD_RE = re.compile(_LETTERS + r"+")
 # "vreemde-\nlingen": a word broken at the end of a line.
 _LINE_END_RE = re.compile(r"(?<![\w-])(" + _LETTERS + r"+)-[ \t]*\n[ \t]*(" + _LETTERS + r"+)")
 # "bescher-mende": OCR that lost its line breaks keeps the hyphen mid-line.
 _MID_LINE_RE = re.compile(r"(?<![\w-])(" + _LETTERS + r"+)-(" + _LETTERS + r"+)(?![\w-])")
-_HYPHENATED_RE = re.compile(r"(?<![\w-])" + _LETTERS + r"+-" + _LETTERS + r"+(?![\w-])")
 # Dutch writes these prefixes with a hyphen (niet-statelijk, oud-minister):
 # without evidence to the contrary such a hyphen is real, not a line break.
 _HYPHEN_PREFIXES = frozenset({"niet", "ex", "oud", "vice", "adjunct", "loco", "pseudo", "semi"})
@@ -95,20 +93,90 @@ def repair_hyphenation(text: str) -> str:
     text = text.replace(_SOFT_HYPHEN, "")
     if "-" not in text:
         return text
-    lowered = text.lower()
-    words = set(_WORD_RE.findall(lowered))
-    hyphenated = set(_HYPHENATED_RE.findall(lowered))
+    evidence = _Evidence(text.lower())
     if "-\n" in text:
-        text = _LINE_END_RE.sub(lambda m: _repair_line_end(m, words, hyphenated), text)
-    return _MID_LINE_RE.sub(lambda m: _repair_mid_line(m, words), text)
+        text = _sub_at_hyphens(_LINE_END_RE, lambda m: _repair_line_end(m, evidence), text)
+    return _sub_at_hyphens(_MID_LINE_RE, lambda m: _repair_mid_line(m, evidence), text)
 
 
-def _repair_line_end(match: re.Match, words: set[str], hyphenated: set[str]) -> str:
+class _Evidence:
+    """What the document itself says about a word: whether it stands in
+    the text on its own (a whole run of letters) or hyphenated as it is.
+    Looked up per candidate in the lower-cased text rather than by
+    collecting every word of it first: a letter has a few hyphens and some
+    thousands of words."""
+
+    def __init__(self, lowered: str):
+        self.lowered = lowered
+
+    def has_word(self, word: str) -> bool:
+        return self._stands_alone(word, _LETTER_RE)
+
+    def has_hyphenated(self, word: str) -> bool:
+        return self._stands_alone(word, _WORD_OR_HYPHEN_RE)
+
+    def _stands_alone(self, word: str, joins) -> bool:
+        """Whether `word` occurs with no character matching `joins` right
+        before or after it."""
+        text, size = self.lowered, len(word)
+        at = text.find(word)
+        while at != -1:
+            if not (at and joins.match(text, at - 1)) and not joins.match(text, at + size):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+
+_LETTER_RE = re.compile(_LETTERS)
+_WORD_OR_HYPHEN_RE = re.compile(r"[\w-]")
+_LETTERS_AT_END_RE = re.compile(_LETTERS + r"+\Z")
+
+
+def _sub_at_hyphens(pattern: re.Pattern, repl, text: str) -> str:
+    """pattern.sub(repl, text) for _LINE_END_RE and _MID_LINE_RE, tried only
+    where they can match. Each match starts at a run of letters that
+    follows no word character or hyphen and ends at a hyphen, so it can
+    only start at the run of letters before a hyphen: a few places per
+    letter, where the regex alone tried every character (a third of
+    reading a file)."""
+    pieces: list[str] = []
+    done = 0  # matches do not overlap: none starts before the last one ends
+    hyphen = text.find("-")
+    while hyphen != -1:
+        start = _word_start(text, hyphen)
+        match = pattern.match(text, start) if done <= start < hyphen else None
+        if match:
+            pieces.append(text[done:start])
+            pieces.append(repl(match))
+            done = match.end()
+            hyphen = text.find("-", done)
+        else:
+            hyphen = text.find("-", hyphen + 1)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _word_start(text: str, end: int) -> int:
+    """Where the run of letters that ends at `end` starts (`end` if none)."""
+    reach = 64
+    while True:
+        begin = max(0, end - reach)
+        match = _LETTERS_AT_END_RE.search(text, begin, end)
+        if not match:
+            return end
+        if match.start() > begin or begin == 0:
+            return match.start()
+        reach *= 4  # the run may go on before the window
+
+
+def _repair_line_end(match: re.Match, evidence: _Evidence) -> str:
     first, second = match.group(1), match.group(2)
     joined, kept = first + second, f"{first}-{second}"
-    if joined.lower() in words:
+    if evidence.has_word(joined.lower()):
         return first + second
-    if kept.lower() in hyphenated:
+    if evidence.has_hyphenated(kept.lower()):
         return kept
     if not second[0].islower() or first.lower() in _HYPHEN_PREFIXES:
         return kept
@@ -117,23 +185,23 @@ def _repair_line_end(match: re.Match, words: set[str], hyphenated: set[str]) -> 
     return joined
 
 
-def _repair_mid_line(match: re.Match, words: set[str]) -> str:
+def _repair_mid_line(match: re.Match, evidence: _Evidence) -> str:
     first, second = match.group(1), match.group(2)
     both_caps = first.isupper() and second.isupper()
     if not (second[0].islower() or both_caps):
         return match.group(0)
     if first.isupper() and not both_caps:  # NAVO-partners
         return match.group(0)
-    if (first + second).lower() in words:
+    if evidence.has_word((first + second).lower()):
         return first + second
     return match.group(0)
 
 
 # --- Whitespace ------------------------------------------------------------
 
-_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-_TRAILING_RE = re.compile(r"[ \t]+$", re.MULTILINE)
-_LEADING_RE = re.compile(r"^[ \t]+", re.MULTILINE)
+# Runs of spaces that are not already one plain space (most are).
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]{2,}"
+                        r"|[\t\u00a0\u2000-\u200a\u202f\u3000]")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
 _INVISIBLE_RE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -145,8 +213,10 @@ def normalise_whitespace(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = _INVISIBLE_RE.sub("", text)
     text = _SPACES_RE.sub(" ", text)
-    text = _TRAILING_RE.sub("", text)
-    text = _LEADING_RE.sub("", text)
+    # Every run of spaces is one space now, so a line's spaces at its end
+    # or start are one " " before or after its line break (the text's own
+    # ends go with strip()).
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
     text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip()
 
