@@ -129,7 +129,7 @@ class _Evidence:
 
 _LETTER_RE = re.compile(_LETTERS)
 _WORD_OR_HYPHEN_RE = re.compile(r"[\w-]")
-_LETTERS_AT_END_RE = re.compile(_LETTERS + r"+\Z")
+_UP_TO_NON_LETTER_RE = re.compile(r"(?s).*[\W\d_]")
 
 
 def _sub_at_hyphens(pattern: re.Pattern, repl, text: str) -> str:
@@ -163,12 +163,13 @@ def _word_start(text: str, end: int) -> int:
     reach = 64
     while True:
         begin = max(0, end - reach)
-        match = _LETTERS_AT_END_RE.search(text, begin, end)
-        if not match:
-            return end
-        if match.start() > begin or begin == 0:
-            return match.start()
-        reach *= 4  # the run may go on before the window
+        # Greedy: the last character before `end` that is not a letter.
+        match = _UP_TO_NON_LETTER_RE.match(text, begin, end)
+        if match:
+            return match.end()
+        if begin == 0:
+            return 0
+        reach *= 4  # all letters: the run may go on before the window
 
 
 def _repair_line_end(match: re.Match, evidence: _Evidence) -> str:
