@@ -96,6 +96,16 @@ class CompoundFilter(Filter):
                 yield t
 
 
+# Stems by word, one cache for all stemmers with the same overrides: the
+# index's analyzer and the topic model's stem the same words in a writing
+# process, and each schema read from the index makes a stemmer of its own.
+_STEM_CACHES: dict[frozenset, dict[str, str]] = {}
+
+
+def _stem_cache(overrides: dict[str, str]) -> dict[str, str]:
+    return _STEM_CACHES.setdefault(frozenset(overrides.items()), {})
+
+
 class DutchStemFilter(Filter):
     """Snowball Dutch with a cache, run to a fixed point, plus overrides.
 
@@ -109,7 +119,7 @@ class DutchStemFilter(Filter):
 
     def __init__(self, overrides: dict[str, str] | None = None):
         self.overrides = dict(load_overrides() if overrides is None else overrides)
-        self._cache: dict[str, str] = {}
+        self._cache = _stem_cache(self.overrides)
         self._stemmer = None
 
     def __getstate__(self):
@@ -119,7 +129,7 @@ class DutchStemFilter(Filter):
 
     def __setstate__(self, state):
         self.overrides = state["overrides"]
-        self._cache = {}
+        self._cache = _stem_cache(self.overrides)
         self._stemmer = None
 
     def __eq__(self, other):
