@@ -31,9 +31,10 @@ from corpus.letter import Letter
 from . import file_states, posting_arrays, store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
-from .segments import write_segments
+from .posting_arrays import OFFSETS_FIELD
+from .segments import ANALYSED_BODY, write_segments
 from .spool import Parked, Spool
-from .topics import TopicModel, with_topics
+from .topics import TopicModel, body_stems, with_topics
 from .vocabulary import Vocabulary, count_words
 
 TOPIC_MODEL = "topics.json"
@@ -187,13 +188,13 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     # a file that failed (read again next time, and reported again).
     states = {s: state for s, state in states.items()
               if state is not None and (s in to_write or s not in parsed)}
-    document = _document_maker(model, spool)
     if fresh:
         items = list(to_write.values())
         parsed.clear()
         to_write.clear()
-        _write_fresh(index_dir, items, document, vocabulary, model, states, procs, progress)
+        _write_fresh(index_dir, items, model, spool, vocabulary, states, procs, progress)
     else:
+        document = _document_maker(model, spool)
         if to_write or vanished or report.removed:
             _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
                 s for s in to_write if s in existing], document, vocabulary, model, progress)
@@ -304,7 +305,7 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, items, document, vocabulary, model, states, procs,
+def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, procs,
                  progress) -> None:
     """Write a complete index beside the old one, then swap it in. Compounds
     are split with the vocabulary of exactly these letters."""
@@ -323,6 +324,7 @@ def _write_fresh(index_dir: Path, items, document, vocabulary, model, states, pr
     _release_freed_memory()
     total = len(items)
     progress("schrijven", 0, total)
+    document = _document_maker(model, spool, ix.schema[OFFSETS_FIELD].analyzer)
     write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
@@ -361,9 +363,20 @@ def _write_changes(index_dir: Path, to_write, remove_sources, document, vocabula
     store.update_manifest(index_dir)
 
 
-def _document_maker(model: TopicModel, spool: Spool):
+def _document_maker(model: TopicModel, spool: Spool, analyzer=None):
+    """read -> the document to index. With the body field's `analyzer`
+    (fresh builds, index.segments), the body is analysed here, once: the
+    topic model reads its stems and the writer indexes its terms."""
     def document(read: _Read) -> dict:
-        return to_document(with_topics(_fetch_letter(read, spool), model), read.digest)
+        letter = _fetch_letter(read, spool)
+        if analyzer is None:
+            return to_document(with_topics(letter, model), read.digest)
+        starts: list[int] = []
+        terms = analyzer.index_positions(letter.body, starts)
+        stems = body_stems(letter.body, terms, starts)
+        out = to_document(with_topics(letter, model, stems), read.digest)
+        out[ANALYSED_BODY] = (terms, starts)
+        return out
     return document
 
 

@@ -47,6 +47,11 @@ from .store import IndexBusy, WriteFailed
 # peaked at 1,488 MB, 12 MB under the 1.5 GB it must stay below.
 SEGMENT_POSTINGS = 3_500_000
 
+# A document may carry its OFFSETS_FIELD text already analysed, under this
+# key (not a field): (term -> positions, each position's character offset)
+# as the field's DutchAnalyzer.index_positions() gives them.
+ANALYSED_BODY = "_analysed_body"
+
 # Segments are written as separate files, not as Whoosh's default compound
 # file: whoosh-reloaded 2.7.5 opens each part of a compound file through
 # BytesIO(memoryview), which copies it, so every process that opened the
@@ -142,8 +147,12 @@ class _SegmentBuilder(SegmentWriter):
             length = 0
             if field.indexed:
                 if has_positions(field):
-                    for tbytes, weight, positions in _term_positions(
-                            field, value, starts if name == OFFSETS_FIELD else None):
+                    if name == OFFSETS_FIELD:
+                        terms = _term_positions(field, value, starts,
+                                                fields.get(ANALYSED_BODY))
+                    else:
+                        terms = _term_positions(field, value)
+                    for tbytes, weight, positions in terms:
                         length += len(positions)
                         pool.add_positions(name, tbytes, docnum, weight, positions)
                 else:
@@ -403,15 +412,21 @@ class _TermWriter:
         table.lastkey = key
 
 
-def _term_positions(field, value, starts: list | None = None):
+def _term_positions(field, value, starts: list | None = None, analysed=None):
     """(term bytes, weight, positions) of a field's value, as Whoosh's
     Positions format gathers them, with the Dutch analyzer's fast path (body
     and title: nearly all the work); `starts` gets the words' character
-    offsets (see DutchAnalyzer.index_positions)."""
+    offsets (see DutchAnalyzer.index_positions); `analysed`: that analysis
+    already made (ANALYSED_BODY)."""
     analyzer = getattr(field, "analyzer", None)
     if isinstance(analyzer, DutchAnalyzer):
         boost = field.format.field_boost
-        for word, positions in analyzer.index_positions(value, starts).items():
+        if analysed is not None:
+            terms, known_starts = analysed
+            starts.extend(known_starts)
+        else:
+            terms = analyzer.index_positions(value, starts)
+        for word, positions in terms.items():
             yield word.encode("utf-8"), len(positions) * boost, positions
         return
     decode = field.format.decode_positions

@@ -24,13 +24,14 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
 from corpus.atomic import write_atomic
 from corpus.letter import Letter
 
-from .analysis import (DUTCH_STOPWORDS, TOKEN_PATTERN, DutchStemFilter,
+from .analysis import (DUTCH_STOPWORDS, PART_MARK, TOKEN_PATTERN, DutchStemFilter,
                        analysis_version, fold)
 from .runs import run_indexes
 
@@ -40,9 +41,11 @@ FORMAT = 1
 TITLE_WEIGHT = 3       # a title word counts this much more than a body word
 MAX_BODY_CHARS = 30_000  # about 4,000 words: plenty to know the topic
 _FEATURES = {"analysis": analysis_version(), "title_weight": TITLE_WEIGHT,
-             "max_body_chars": MAX_BODY_CHARS, "words": "distinct, alphabetic, 2+"}
+             "max_body_chars": MAX_BODY_CHARS, "words": "distinct, alphabetic, 2+",
+             "body_end": "word end"}
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+_SPACE = re.compile(r"\s")
 _STEMMER = DutchStemFilter()
 _ANALYSED: dict[str, str] = {}   # raw word -> stem, "" for a stop word
 
@@ -65,15 +68,21 @@ def _analyse_word(raw: str) -> str:
     return token
 
 
-def features(letter: Letter) -> Counter:
+def features(letter: Letter, body_stems: Iterable[str] | None = None) -> Counter:
     """Weighted words of a letter: what the model learns and judges.
 
     A body word counts once however often it occurs (cross-validation
     preferred presence to counts: repeats say more about length than
     topic); a word of the title or dossier title counts TITLE_WEIGHT more.
+    Only the body's first MAX_BODY_CHARS count, up to the end of the word
+    there (body_text_end()). `body_stems`, when given, are the distinct
+    stems of those words as the index's analyzer gave them (the index
+    writer has them anyway), so the body is not analysed a second time.
     """
-    body = set(_TOKEN.findall(letter.body[:MAX_BODY_CHARS]))
-    counts = Counter(set(map(_analyse_word, body)))
+    if body_stems is None:
+        raws = set(_TOKEN.findall(letter.body, 0, body_text_end(letter.body)))
+        body_stems = set(map(_analyse_word, raws))
+    counts = Counter(body_stems)
     heads = " ".join(t for t in (letter.title, letter.dossier_title) if t)
     for word in set(analyse(heads)):
         counts[word] += TITLE_WEIGHT
@@ -83,6 +92,24 @@ def features(letter: Letter) -> Counter:
     for word in [w for w in counts if len(w) < 2 or not w.isalpha()]:
         del counts[word]
     return counts
+
+
+def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> list[str]:
+    """The stems features() reads in `body`, from the index analyzer's
+    terms and word offsets of it (DutchAnalyzer.index_positions)."""
+    end = body_text_end(body)
+    return [term for term, positions in terms.items()
+            if starts[positions[0]] < end and not term.startswith(PART_MARK)]
+
+
+def body_text_end(body: str) -> int:
+    """Where the part of a body that the model reads ends: at the first
+    white space from MAX_BODY_CHARS on. No word runs across white space,
+    so the words before it are the text's own words, none of them cut."""
+    if len(body) <= MAX_BODY_CHARS:
+        return len(body)
+    match = _SPACE.search(body, MAX_BODY_CHARS)
+    return match.start() if match else len(body)
 
 
 @dataclass(frozen=True)
@@ -167,7 +194,8 @@ class TopicModel:
 
     # -- predicting ---------------------------------------------------------
 
-    def predict(self, letter: Letter, *, use_dossier: bool = True
+    def predict(self, letter: Letter, *, use_dossier: bool = True,
+                body_stems: Iterable[str] | None = None
                 ) -> tuple[tuple[str, ...], str | None]:
         """(themes, source) inferred for a letter, ignoring its own topics.
 
@@ -175,11 +203,11 @@ class TopicModel:
         labelled letters (several when the dossier has several). Source
         "model": the single best theme of the classifier, when confident.
         Nothing fits: ((), None). use_dossier=False skips the dossier step
-        (to measure the classifier alone).
+        (to measure the classifier alone). body_stems: see features().
         """
         if use_dossier and letter.dossier in self.dossier_themes:
             return self.dossier_topics(letter.dossier), "dossier"
-        scores = self.scores(letter)
+        scores = self.scores(letter, body_stems)
         if not scores:
             return (), None
         best, confidence = scores[0]
@@ -193,13 +221,14 @@ class TopicModel:
         ranked = sorted(themes.items(), key=lambda item: (-item[1], item[0]))
         return tuple(t for t, n in ranked if n >= half) or (ranked[0][0],)
 
-    def scores(self, letter: Letter) -> list[tuple[str, float]]:
+    def scores(self, letter: Letter, body_stems: Iterable[str] | None = None
+               ) -> list[tuple[str, float]]:
         """Themes with their tempered probability, most likely first; empty
         when the letter shares no word with the labelled letters."""
         themes, rows, log_norm = self._scoring_weights()
         known = rows.words.get
         seen, counts = [], []
-        for word, n in features(letter).items():
+        for word, n in features(letter, body_stems).items():
             row = known(word)
             if row is not None:   # unseen words say nothing about any theme
                 seen.append(row)
@@ -311,15 +340,16 @@ class TopicModel:
             return cls.from_dict(json.load(handle))
 
 
-def with_topics(letter: Letter, model: TopicModel) -> Letter:
+def with_topics(letter: Letter, model: TopicModel,
+                body_stems: Iterable[str] | None = None) -> Letter:
     """The letter with inferred topics if none were given.
 
     Given topics stay as they are; an earlier inference is redone, since the
-    model may have learnt since.
+    model may have learnt since. body_stems: see features().
     """
     if letter.topic_source in GIVEN_SOURCES and letter.topics:
         return letter
-    topics, source = model.predict(letter)
+    topics, source = model.predict(letter, body_stems=body_stems)
     return letter.with_changes(topics=topics, topic_source=source)
 
 

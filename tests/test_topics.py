@@ -186,3 +186,25 @@ def test_features_use_the_index_analyzer(xml_letters, corpus):
               for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:20]]
     for text in texts:
         assert analyse(text) == [t.text for t in analyzer(text)]
+
+
+def test_features_from_the_index_analysis_equal_features_from_the_text(xml_letters):
+    """The index writer hands the model the body's stems from its own
+    analysis (index.builder); they must give the features the text gives,
+    also for a body longer than the model reads, cut inside a word."""
+    from index.compounds import CompoundSplitter
+    from index.topics import MAX_BODY_CHARS, body_stems, features
+    analyzer = dutch_analyzer(CompoundSplitter({"kern": 9, "wapens": 9, "beleid": 9}))
+    long_body = " ".join(l.body for l in xml_letters[:60])
+    assert len(long_body) > MAX_BODY_CHARS + 1000
+    # A word across the limit: read whole, and the word after it not at all.
+    long_body = (long_body[:MAX_BODY_CHARS - 3] + " kernwapenbeleid zwartekousenfabriek "
+                 + long_body[MAX_BODY_CHARS:])
+    letters = xml_letters[:40] + [xml_letters[0].with_changes(body=long_body)]
+    for letter in letters:
+        starts: list[int] = []
+        terms = analyzer.index_positions(letter.body, starts)
+        assert features(letter, body_stems(letter.body, terms, starts)) == features(letter)
+    cut = features(letters[-1])
+    assert analyse("kernwapenbeleid")[0] in cut
+    assert analyse("zwartekousenfabriek")[0] not in cut
