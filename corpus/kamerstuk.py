@@ -95,11 +95,34 @@ def parse_identifier(text: str) -> str | None:
 def find_references(text: str) -> list[str]:
     """Every Kamerstuk cited in ``text``, as kst ids, in order of first mention."""
     found: dict[str, None] = {}
-    for match in KST_ID_RE.finditer(text):
-        found.setdefault(make_kamerstuk_id(_dossier_from(match), match.group("nr")), None)
-    for match in REFERENCE_RE.finditer(text):
+    if _KST_HINT_RE.search(text):
+        for match in KST_ID_RE.finditer(text):
+            found.setdefault(make_kamerstuk_id(_dossier_from(match), match.group("nr")), None)
+    for match in _references(text):
         found.setdefault(make_kamerstuk_id(_dossier_from(match), match.group("nr")), None)
     return list(found)
+
+
+_KST_HINT_RE = re.compile(r"kst-", re.IGNORECASE)
+# What every REFERENCE_RE match starts with.
+_DOSSIER_START_RE = re.compile(r"\d{2}[ \u00a0]?\d{3}")
+
+
+def _references(text: str):
+    """REFERENCE_RE.finditer(text), tried only where a dossier number can
+    start: its lookbehind and case-blind number words made the regex try
+    every character of a letter slowly (a tenth of reading a file)."""
+    at = 0
+    while True:
+        candidate = _DOSSIER_START_RE.search(text, at)
+        if candidate is None:
+            return
+        match = REFERENCE_RE.match(text, candidate.start())
+        if match:
+            yield match
+            at = match.end()
+        else:
+            at = candidate.start() + 1
 
 
 def _dossier_from(match: re.Match) -> str:
