@@ -343,60 +343,39 @@ class _TermWriter:
         entry_at = table.dbfile.tell()
         blocks = bytearray()
         post_at = self.postfile.tell()
-        limit, level, small = self.blocklimit, self.compression, self.SMALL_BLOCK
-        values_as = self.values
+        level, small, values_as = self.compression, self.SMALL_BLOCK, self.values
         start = 0
         key = b""
         for tbytes, count in zip(names, counts):
-            stop = start + count
             offset = post_at + len(blocks)
             blocks += WHOOSH3_HEADER_MAGIC
-            total_weight = 0
-            max_weight = 0
-            min_byte = max_byte = 0
-            for first in range(start, stop, limit):
-                last = min(stop, first + limit)
-                n = last - first
-                ids = docnums[first:last]
-                block_weights = weights[first:last]
-                weight = block_weights[0]
-                if n == 1 or block_weights.count(weight) == n:
-                    mini_weights = None if weight == 1.0 else weight
-                else:
-                    mini_weights = tuple(block_weights)
+            if count == 1:
+                # Two terms in three: one block of one posting, written here
+                # without the general case's slices and loops.
+                docnum, weight = docnums[start], weights[start]
                 if values_as == "tuple":
-                    mini_values = tuple(values[first:last])
-                elif values_as == "none":
-                    mini_values = None
+                    mini_values = (values[start],)
                 else:
-                    mini_values = b"".join(values[first:last])
-                mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
-                databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+                    mini_values = None if values_as == "none" else values[start]
+                databytes = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), 2)
                 comp = level if len(databytes) >= small else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
-                block_max = max(0, max(block_weights))
-                if lengths is not None:
-                    known = [b for b in lengths[first:last] if b]
-                    block_min, block_top = (min(known), max(known)) if known else (0, 0)
-                else:
-                    block_min = block_top = 0
-                infobytes = dumps((n, ids[-1], block_max, comp, block_min, block_top), 2)
-                size = len(infobytes) + len(databytes)
-                blocks += pack_int(-size if last == stop else size)
+                max_weight = weight if weight > 0 else 0
+                min_byte = max_byte = lengths[start] if lengths is not None else 0
+                infobytes = dumps((1, docnum, max_weight, comp, min_byte, max_byte), 2)
+                blocks += pack_int(-(len(infobytes) + len(databytes)))
                 blocks += infobytes
                 blocks += databytes
-                # W3TermInfo.add_block()
-                total_weight += sum(block_weights)
-                if block_max > max_weight:
-                    max_weight = block_max
-                if block_min and (not min_byte or block_min < min_byte):
-                    min_byte = block_min
-                if block_top > max_byte:
-                    max_byte = block_top
+                total_weight = weight
+                last_docnum = docnum
+            else:
+                total_weight, max_weight, min_byte, max_byte = self._blocks(
+                    blocks, start, start + count, docnums, weights, values, lengths)
+                last_docnum = docnums[start + count - 1]
             # W3TermInfo.to_bytes(), then OrderedHashWriter.add()
             info = _TERMINFO.pack(0, total_weight, count, min_byte, max_byte, max_weight,
-                                  docnums[start], docnums[stop - 1])
+                                  docnums[start], last_docnum)
             info += pack_long(offset) + pack_int(post_at + len(blocks) - offset)
             key = prefix + tbytes
             at = entry_at + len(entries)
@@ -406,10 +385,61 @@ class _TermWriter:
             entries += info
             h = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
             hashes[h & 255].append((h, at))
-            start = stop
+            start += count
         self.postfile.write(bytes(blocks))
         table.dbfile.write(bytes(entries))
         table.lastkey = key
+
+    def _blocks(self, blocks: bytearray, start: int, stop: int, docnums, weights, values,
+                lengths) -> tuple:
+        """W3PostingsWriter's blocks of one term's postings (start..stop),
+        added to `blocks`; the W3TermInfo.add_block() statistics: (total
+        weight, maximum weight, minimum and maximum length byte)."""
+        limit, level, small, values_as = (self.blocklimit, self.compression, self.SMALL_BLOCK,
+                                          self.values)
+        total_weight = 0
+        max_weight = 0
+        min_byte = max_byte = 0
+        for first in range(start, stop, limit):
+            last = min(stop, first + limit)
+            n = last - first
+            ids = docnums[first:last]
+            block_weights = weights[first:last]
+            weight = block_weights[0]
+            if n == 1 or block_weights.count(weight) == n:
+                mini_weights = None if weight == 1.0 else weight
+            else:
+                mini_weights = tuple(block_weights)
+            if values_as == "tuple":
+                mini_values = tuple(values[first:last])
+            elif values_as == "none":
+                mini_values = None
+            else:
+                mini_values = b"".join(values[first:last])
+            mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
+            databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+            comp = level if len(databytes) >= small else 0
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            block_max = max(0, max(block_weights))
+            if lengths is not None:
+                known = [b for b in lengths[first:last] if b]
+                block_min, block_top = (min(known), max(known)) if known else (0, 0)
+            else:
+                block_min = block_top = 0
+            infobytes = dumps((n, ids[-1], block_max, comp, block_min, block_top), 2)
+            size = len(infobytes) + len(databytes)
+            blocks += pack_int(-size if last == stop else size)
+            blocks += infobytes
+            blocks += databytes
+            total_weight += sum(block_weights)
+            if block_max > max_weight:
+                max_weight = block_max
+            if block_min and (not min_byte or block_min < min_byte):
+                min_byte = block_min
+            if block_top > max_byte:
+                max_byte = block_top
+        return total_weight, max_weight, min_byte, max_byte
 
 
 def _term_positions(field, value, starts: list | None = None, analysed=None):
