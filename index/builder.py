@@ -148,11 +148,12 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         if kind == "unchanged":
             report.unchanged += 1
             states[path] = payload
-        elif kind == "letter":
-            digest, letter, counts, text, states[path] = payload
+        elif kind == "words":
             # Learnt as they come, then let go of: holding every letter's
-            # text and word counts took gigabytes at 200,000 letters.
-            vocabulary.add(counts)
+            # word counts took gigabytes at 200,000 letters.
+            vocabulary.add(payload)
+        elif kind == "letter":
+            digest, letter, text, states[path] = payload
             if letter.topic_source in GIVEN_TOPICS:
                 model.add(letter)
             parsed[path] = _Read(digest, letter.id, letter.kamerstuk, letter.format,
@@ -213,10 +214,17 @@ def count_letters(index_dir: Path) -> int:
         return searcher.doc_count()
 
 
+# Files a reading process reads before it hands their letters over, with
+# one count of their words: a count per letter cost more to send and to add
+# up than to make.
+READ_BATCH = 32
+
+
 def _read_all(files, existing, known_states, procs, progress, spool):
     """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
-    file. Files that look as they did when indexed are settled here with a
-    stat() each; only the others go to the reading processes."""
+    file, and ("words", "", counts) for the words of the letters before it.
+    Files that look as they did when indexed are settled here with a stat()
+    each; only the others go to the reading processes."""
     total = len(files)
     progress("lezen", 0, total)
     pending = []
@@ -230,18 +238,25 @@ def _read_all(files, existing, known_states, procs, progress, spool):
     done = total - len(pending)
     progress("lezen", done, total)
     known = {source: entry.digest for source, entry in existing.items()}
+    batches = [pending[i:i + READ_BATCH] for i in range(0, len(pending), READ_BATCH)]
     if procs > 1 and len(pending) > 200:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(procs, initializer=_init_worker, initargs=(known, spool)) as pool:
-            for done, result in enumerate(pool.imap_unordered(_read_one, pending, chunksize=16),
-                                          done + 1):
-                progress("lezen", done, total)
-                yield result
+            for results, counts in pool.imap_unordered(_read_batch, batches):
+                for result in results:
+                    done += 1
+                    progress("lezen", done, total)
+                    yield result
+                yield "words", "", counts
     else:
         _init_worker(known, spool)
-        for done, path in enumerate(pending, done + 1):
-            yield _read_one(path)
-            progress("lezen", done, total)
+        for batch in batches:
+            results, counts = _read_batch(batch)
+            for result in results:
+                done += 1
+                yield result
+                progress("lezen", done, total)
+            yield "words", "", counts
 
 
 # Source -> content hash of the letters already indexed.
@@ -254,6 +269,27 @@ def _init_worker(known: dict[str, str], spool: Spool) -> None:
     _known_digests, _worker_spool = known, spool
 
 
+def _read_batch(paths: list[Path]):
+    """(_read_one() of each path, the word counts of the letters read)."""
+    results = [_read_one(path) for path in paths]
+    bodies = [payload[1].body for kind, _, payload in results if kind == "letter"]
+    # Letters joined by a line break count as they do one by one.
+    return [_parked(result) for result in results], count_words("\n".join(bodies))
+
+
+def _parked(result):
+    """A letter's text goes to the spool, and is sent on only where the
+    main process needs it (the topic model learns from labelled letters)."""
+    kind, source, payload = result
+    if kind != "letter":
+        return result
+    digest, letter, state = payload
+    text = _worker_spool.park(letter.body)
+    if letter.topic_source not in GIVEN_TOPICS:
+        letter = letter.with_changes(body="")
+    return kind, source, (digest, letter, text, state)
+
+
 def _read_one(path: Path):
     source = str(path)
     # Taken before reading: a change while the file is read shows next time.
@@ -263,11 +299,7 @@ def _read_one(path: Path):
         digest = source_file.digest
         if digest == _known_digests.get(source):
             return "unchanged", source, state
-        letter = parse_source(source_file)
-        # Counted here, in the worker process, to spare the main process a
-        # second pass over all the text.
-        return "letter", source, (digest, letter, count_words(letter.body),
-                                  _worker_spool.park(letter.body), state)
+        return "letter", source, (digest, parse_source(source_file), state)
     except NotALetter as exc:
         return "skipped", source, exc.reason
     except ReadError as exc:
