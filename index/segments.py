@@ -305,6 +305,10 @@ def _position_values(positions, sizes) -> list[bytes]:
 
 
 _TERMINFO = W3TermInfo._struct
+# A block's postings are pickled with protocol 3, which has bytes of its
+# own: protocol 2 (Whoosh's) writes each posting's value bytes as a call to
+# _codecs.encode of a str. Whoosh's reader unpickles any protocol.
+_DATA_PROTOCOL = 3
 
 
 class _TermWriter:
@@ -357,7 +361,8 @@ class _TermWriter:
                     mini_values = (values[start],)
                 else:
                     mini_values = None if values_as == "none" else values[start]
-                databytes = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), 2)
+                databytes = dumps(((docnum,), None if weight == 1.0 else weight, mini_values),
+                                  _DATA_PROTOCOL)
                 comp = level if len(databytes) >= small else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
@@ -417,7 +422,7 @@ class _TermWriter:
             else:
                 mini_values = b"".join(values[first:last])
             mini_ids = (ids[0],) if n == 1 else (ids[0], *map(sub, ids[1:], ids[:-1]))
-            databytes = dumps((mini_ids, mini_weights, mini_values), 2)
+            databytes = dumps((mini_ids, mini_weights, mini_values), _DATA_PROTOCOL)
             comp = level if len(databytes) >= small else 0
             if comp:
                 databytes = zlib.compress(databytes, comp)
