@@ -103,6 +103,34 @@ class _MemoryPostings:
         self.data.extend(positions)
         self._add(fieldname, tbytes, docnum, weight)
 
+    def add_words(self, fieldname: str, docnum: int, words: dict[str, list[int]],
+                  boost: float) -> int:
+        """add_positions() for each word of a document's field (word ->
+        positions, as DutchAnalyzer.index_positions gives them), in one loop:
+        the postings of nearly all words go this way. The terms stay str
+        here (encoded once per term when written). Returns the field's
+        length (its positions)."""
+        docnums, weights, ends, data = self.docnums, self.weights, self.ends, self.data
+        terms = self.fields[fieldname]
+        number = len(docnums)
+        length = 0
+        for word, positions in words.items():
+            count = len(positions)
+            length += count
+            docnums.append(docnum)
+            weights.append(count * boost)
+            data.extend(positions)
+            ends.append(len(data))
+            postings = terms.get(word)
+            if postings is None:
+                terms[word] = number
+            elif type(postings) is int:
+                terms[word] = array("I", (postings, number))
+            else:
+                postings.append(number)
+            number += 1
+        return length
+
     def add_value(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
         number = self._value_numbers.get(vbytes)
         if number is None:
@@ -146,15 +174,21 @@ class _SegmentBuilder(SegmentWriter):
                 continue
             length = 0
             if field.indexed:
-                if has_positions(field):
-                    if name == OFFSETS_FIELD:
-                        terms = _term_positions(field, value, starts,
-                                                fields.get(ANALYSED_BODY))
+                analyzer = getattr(field, "analyzer", None)
+                if has_positions(field) and isinstance(analyzer, DutchAnalyzer):
+                    if name != OFFSETS_FIELD:
+                        words = analyzer.index_positions(value)
+                    elif ANALYSED_BODY in fields:
+                        words, known_starts = fields[ANALYSED_BODY]
+                        starts.extend(known_starts)
                     else:
-                        terms = _term_positions(field, value)
-                    for tbytes, weight, positions in terms:
-                        length += len(positions)
-                        pool.add_positions(name, tbytes, docnum, weight, positions)
+                        words = analyzer.index_positions(value, starts)
+                    length = pool.add_words(name, docnum, words, field.format.field_boost)
+                elif has_positions(field):
+                    decode = field.format.decode_positions
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        length += freq
+                        pool.add_positions(name, tbytes, docnum, weight, decode(vbytes))
                 else:
                     for tbytes, freq, weight, vbytes in field.index(value):
                         length += freq
@@ -195,7 +229,7 @@ class _SegmentBuilder(SegmentWriter):
         for name in sorted(pool.fields):
             field = self.schema[name]
             terms = pool.fields[name]
-            names = sorted(terms)
+            names = sorted(terms)  # str (add_words) in code point order: UTF-8's order
             order = array("I")
             counts = array("I")
             for tbytes in names:
@@ -208,6 +242,8 @@ class _SegmentBuilder(SegmentWriter):
                     counts.append(len(numbers))
             # Its term table is no longer needed: the order says it all.
             del pool.fields[name], terms
+            if names and type(names[0]) is str:
+                names = [term.encode("utf-8") for term in names]
             lengths = self._length_bytes.get(name) if field.scorable else None
             _write_field(self.fieldwriter, self.arrays, name, field, names,
                          np.frombuffer(counts, dtype=np.uint32),
@@ -445,28 +481,6 @@ class _TermWriter:
             if block_top > max_byte:
                 max_byte = block_top
         return total_weight, max_weight, min_byte, max_byte
-
-
-def _term_positions(field, value, starts: list | None = None, analysed=None):
-    """(term bytes, weight, positions) of a field's value, as Whoosh's
-    Positions format gathers them, with the Dutch analyzer's fast path (body
-    and title: nearly all the work); `starts` gets the words' character
-    offsets (see DutchAnalyzer.index_positions); `analysed`: that analysis
-    already made (ANALYSED_BODY)."""
-    analyzer = getattr(field, "analyzer", None)
-    if isinstance(analyzer, DutchAnalyzer):
-        boost = field.format.field_boost
-        if analysed is not None:
-            terms, known_starts = analysed
-            starts.extend(known_starts)
-        else:
-            terms = analyzer.index_positions(value, starts)
-        for word, positions in terms.items():
-            yield word.encode("utf-8"), len(positions) * boost, positions
-        return
-    decode = field.format.decode_positions
-    for tbytes, _, weight, vbytes in field.index(value):
-        yield tbytes, weight, decode(vbytes)
 
 
 def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
