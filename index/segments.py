@@ -29,6 +29,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.formats import Positions
 from whoosh.index import TOC, Index, clean_files
+from whoosh.reading import SegmentReader
 from whoosh.filedb.filetables import _lengths as _LENGTHS
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
@@ -146,7 +147,7 @@ class _MemoryPostings:
 class _SegmentBuilder(SegmentWriter):
     """A SegmentWriter without the lock (the parent holds it) whose postings
     stay in memory. Only adding documents is supported: it writes new
-    segments of a fresh index, never deletes or merges."""
+    segments, never deletes (write_segments does) or merges."""
 
     def __init__(self, ix: Index):
         super().__init__(ix, _lk=False, compound=False)
@@ -484,11 +485,15 @@ class _TermWriter:
 
 
 def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
-                   procs: int, progress: Callable[[int], None] | None = None) -> list:
+                   procs: int, progress: Callable[[int], None] | None = None,
+                   delete: Sequence[tuple[str, str]] = ()) -> list:
     """Write one document per item (``make_document(item)``, called in the
     writing process) as new segments of `ix` and commit them. `procs`
     processes each write a share of `items`, inherited by fork rather than
-    pickled. Nobody else may be writing to `ix`."""
+    pickled. The documents holding one of the `delete` terms ((field, text)
+    pairs: an update's old versions) leave the index in the same commit, so
+    a reader never sees a letter twice or not at all. Nobody else may be
+    writing to `ix`."""
     progress = progress or (lambda done: None)
     shares = _shares(len(items), procs)
     lock = ix.lock("WRITELOCK")
@@ -503,7 +508,7 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
         else:
             segments = _write_in_processes(ix, items, make_document, shares, progress)
         toc = ix._read_toc()
-        segments = list(toc.segments) + segments
+        segments = _with_deletions(ix, toc, delete) + segments
         generation = toc.generation + 1
         TOC(toc.schema, segments, generation).write(ix.storage, ix.indexname)
         clean_files(ix.storage, ix.indexname, generation, segments)
@@ -512,6 +517,23 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
         # so it is removed only once all of them are done.
         ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()
         lock.release()
+    return segments
+
+
+def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> list:
+    """The index's segments, with every document that holds one of the
+    terms marked deleted, as Whoosh's writer marks them: in the segment,
+    saved with the table of contents."""
+    segments = list(toc.segments)
+    for segment in segments if terms else ():
+        reader = SegmentReader(ix.storage, toc.schema, segment)
+        try:
+            for term in terms:
+                if term in reader:
+                    for docnum in reader.postings(*term).all_ids():
+                        segment.delete_document(docnum)
+        finally:
+            reader.close()
     return segments
 
 
