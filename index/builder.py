@@ -29,7 +29,7 @@ from corpus.files import discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
 from whoosh.writing import MERGE_SMALL
 
-from . import file_states, posting_arrays, store
+from . import file_states, posting_arrays, sources, store
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .posting_arrays import OFFSETS_FIELD
@@ -83,13 +83,6 @@ class _Read:
     text: Parked
 
 
-@dataclass(frozen=True)
-class _Indexed:
-    id: str
-    digest: str
-    format: str | None
-
-
 def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool = False,
                 procs: int | None = None, progress: Progress | None = None) -> BuildReport:
     started = time.monotonic()
@@ -138,7 +131,11 @@ def _build_lock(index_dir: Path):
 
 def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, started, spool):
     fresh = rebuild or not store.exists(index_dir)
-    existing: dict[str, _Indexed] = {} if fresh else _indexed_sources(index_dir)
+    existing: dict[str, sources.Indexed] = {}
+    recorded = None
+    if not fresh:
+        recorded = sources.load(index_dir)
+        existing = recorded if recorded is not None else sources.read(index_dir)
     roots = [Path(p).resolve() for p in paths]
 
     model = TopicModel() if fresh else _load_model(index_dir)
@@ -193,21 +190,37 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
               if state is not None and (s in to_write or s not in parsed)}
     if fresh:
         items = list(to_write.values())
+        held = _held_after({}, to_write, [])
         parsed.clear()
         to_write.clear()
-        _write_fresh(index_dir, items, model, spool, vocabulary, states, procs, progress)
+        _write_fresh(index_dir, items, model, spool, vocabulary, states, held, procs, progress)
     else:
-        if to_write or vanished or report.removed:
-            _write_changes(index_dir, to_write, [s for s in replaced if s not in to_write] + [
-                s for s in to_write if s in existing], model, spool, vocabulary, progress)
+        changed = bool(to_write or vanished or report.removed)
+        removed = [s for s in replaced if s not in to_write] + [s for s in to_write if s in existing]
+        if changed:
+            _write_changes(index_dir, to_write, removed, model, spool, vocabulary, progress)
         if states != known_states:
             file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
         # before the arrays existed, get them now (searches work without).
         posting_arrays.complete(store.open_index(index_dir))
+        if changed or recorded is None:
+            sources.save(index_dir, _held_after(existing, to_write, removed))
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _held_after(existing: dict, written: dict, removed: list) -> dict:
+    """The sources the index holds once the letters of the `removed`
+    sources are deleted and the `written` ones indexed, each in place of
+    any letter with its id (as _write_changes deletes them)."""
+    ids = {read.id for read in written.values()}
+    gone = set(removed)
+    held = {s: e for s, e in existing.items() if s not in gone and e.id not in ids}
+    held.update({s: sources.Indexed(read.id, read.digest, read.format)
+                 for s, read in written.items()})
+    return held
 
 
 def count_letters(index_dir: Path) -> int:
@@ -338,7 +351,7 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, procs,
+def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, held, procs,
                  progress) -> None:
     """Write a complete index beside the old one, then swap it in. Compounds
     are split with the vocabulary of exactly these letters."""
@@ -354,6 +367,9 @@ def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, procs
     model.keep_only_scoring()
     file_states.save(staging, states)
     states.clear()
+    # For the generation the write below commits.
+    sources.save(staging, held, store.open_index(staging).latest_generation() + 1)
+    held.clear()
     _release_freed_memory()
     total = len(items)
     progress("schrijven", 0, total)
@@ -451,16 +467,6 @@ def _swap(staging: Path, index_dir: Path) -> None:
         os.replace(index_dir, old)
     os.replace(staging, index_dir)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _indexed_sources(index_dir: Path) -> dict[str, _Indexed]:
-    import json
-    with store.open_index(index_dir).searcher() as searcher:
-        out = {}
-        for stored in searcher.all_stored_fields():
-            fmt = json.loads(stored["record"]).get("format")
-            out[stored["source"]] = _Indexed(stored["id"], stored["digest"], fmt)
-        return out
 
 
 def _load_model(index_dir: Path) -> TopicModel:

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from index import store
+from index import sources, store
 from index.builder import build_index
 from search import SearchRequest, Searcher
 
@@ -223,3 +223,42 @@ def test_an_update_does_not_read_files_that_look_unchanged(folder, tmp_path, mon
     monkeypatch.setattr("index.builder.read_source", no_reading)
     report = build_index([folder], index_dir, procs=1)
     assert (report.unchanged, report.failed, report.letters) == (41, [], 41)
+
+
+def test_the_table_of_indexed_sources_is_what_the_index_holds(folder, corpus, tmp_path):
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    assert sources.load(index_dir) == sources.read(index_dir)
+    assert len(sources.load(index_dir)) == 41
+
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    victim, copied = sorted(folder.glob("*.xml"))[:2]
+    victim.unlink()
+    shutil.copy(copied, folder / "kopie.xml")  # the same letter twice: skipped
+    shutil.copy(corpus / "letters" / "brief-opvolging-motie-koopmans.txt", folder)
+    report = build_index([folder], index_dir, procs=1)
+    assert (report.added, report.updated, report.removed, len(report.skipped)) == (1, 1, 1, 1)
+    table = sources.load(index_dir)
+    assert table is not None and table == sources.read(index_dir)
+    assert str(victim) not in table and str(folder / "kopie.xml") not in table
+    assert len(table) == report.letters == 41
+
+
+def test_a_table_the_index_has_moved_past_is_not_trusted(folder, tmp_path, monkeypatch):
+    """A run killed after writing the index, before recording its sources:
+    the next run reads them from the index instead."""
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    victim = sorted(folder.glob("*.xml"))[0]
+    data = victim.read_bytes()
+    victim.unlink()
+    with monkeypatch.context() as patched:
+        patched.setattr(sources, "save", lambda *args, **kwargs: None)
+        assert build_index([folder], index_dir, procs=1).removed == 1
+    assert sources.load(index_dir) is None   # it still lists the removed file
+
+    victim.write_bytes(data)
+    report = build_index([folder], index_dir, procs=1)
+    assert (report.added, report.letters) == (1, 41)
+    assert sources.load(index_dir) == sources.read(index_dir)
