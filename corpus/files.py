@@ -50,59 +50,82 @@ def discover(paths: list[str | Path]) -> Iterator[Path]:
     Raises ReadError for a path that does not exist. Symlinked directories are
     not followed, so a symlink loop cannot trap the walk.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise ReadError(str(given), "bestaat niet")
         if path.is_file():
-            candidates = [path]
+            candidates = [(str(path), True)]
         else:
             # Walked from its real path, a folder yields real paths, except
             # for files that are symlinks: only those need resolve(), which
-            # cost more than the rest of an unchanged update's walk.
-            candidates = sorted(_walk(path.resolve()))
-        for candidate in candidates:
-            if candidate is not path and not candidate.is_symlink():
+            # cost more than the rest of an unchanged update's walk. Sorted
+            # as paths sort (folder by folder), not as strings.
+            candidates = sorted(_walk(str(path.resolve())), key=lambda c: c[0].split(os.sep))
+        for candidate, resolve in candidates:
+            if not resolve:
                 resolved = candidate
             else:
                 try:
-                    resolved = candidate.resolve()
+                    resolved = str(Path(candidate).resolve())
                 except (RuntimeError, OSError):
                     # A file symlink loop (a -> b -> a): resolve() raises on
                     # it (RuntimeError up to Python 3.12, OSError after),
                     # which stopped the whole build. Yield it unresolved;
                     # reading it then fails with a ReadError that names it,
                     # and the rest of the folder is indexed.
-                    resolved = Path(os.path.abspath(candidate))
+                    resolved = os.path.abspath(candidate)
             if resolved not in seen:
                 seen.add(resolved)
-                yield resolved
+                yield Path(resolved)
 
 
-def is_candidate(path: Path) -> bool:
+def is_candidate(name: str) -> bool:
     """Worth reading while walking a folder: a letter format, and not one of
     the files every folder of documents has beside its letters."""
-    name = path.name.lower()
-    return (path.suffix.lower() in LETTER_SUFFIXES
+    name = name.lower()
+    return (os.path.splitext(name)[1] in LETTER_SUFFIXES
             and not name.startswith(".")
             and name not in _METADATA_NAMES
             and not _HOUSEKEEPING_RE.match(name))
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            path = Path(folder, name)
-            if is_candidate(path):
-                yield path
+def _walk(root: str) -> Iterator[tuple[str, bool]]:
+    """(path, whether it is a symlink) of each candidate below `root`, as
+    os.walk() finds them without following symlinked folders; from the
+    folder listings alone (os.scandir), with no stat() per file. Hidden
+    folders are left out, and folders that cannot be listed."""
+    folders = [root]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink() and not entry.name.startswith("."):
+                    folders.append(entry.path)
+            elif is_candidate(entry.name):
+                yield entry.path, entry.is_symlink()
 
 
-def sidecar_path(path: Path) -> Path | None:
-    for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
-        if candidate.is_file():
-            return candidate
+def sidecar_path(path: Path, listing: frozenset[str] | None = None) -> Path | None:
+    """The file's JSON sidecar (``brief.json`` or ``brief.txt.json``), if
+    any. `listing`: the names in its folder, when known, which spares a
+    stat() for each sidecar that is not there."""
+    name = path.name
+    for candidate in (os.path.splitext(name)[0] + ".json", name + ".json"):
+        if listing is not None and candidate not in listing:
+            continue
+        sidecar = path.with_name(candidate)
+        if sidecar.is_file():
+            return sidecar
     return None
 
 

@@ -242,10 +242,13 @@ def _read_all(files, existing, known_states, procs, progress, spool):
     total = len(files)
     progress("lezen", 0, total)
     pending = []
+    on_record = [path for path in files
+                 if str(path) in existing and known_states.get(str(path)) is not None]
+    looks = dict(zip(map(str, on_record), file_states.stat_keys(on_record)))
     for path in files:
         source = str(path)
-        state = known_states.get(source) if source in existing else None
-        if state is not None and file_states.stat_key(path) == state:
+        state = looks.get(source)
+        if state is not None and state == known_states[source]:
             yield "unchanged", source, state
         else:
             pending.append(path)

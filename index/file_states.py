@@ -20,15 +20,32 @@ from corpus.files import sidecar_path
 FILENAME = "files.json"
 
 
-def stat_key(path: Path) -> list | None:
+def stat_key(path: Path, listing: frozenset[str] | None = None) -> list | None:
     """The file's and its sidecar's (size, mtime, ctime, inode); None when
-    the file cannot be stat()ed."""
+    the file cannot be stat()ed. `listing`: see corpus.files.sidecar_path."""
     try:
         key = _stat(path)
-        sidecar = sidecar_path(path)
+        sidecar = sidecar_path(path, listing)
         return key + (_stat(sidecar) if sidecar else [])
     except OSError:
         return None
+
+
+def stat_keys(paths: list[Path]) -> list[list | None]:
+    """stat_key() of each path, each folder listed once to find the
+    sidecars: two stat() calls per file for sidecars that are mostly not
+    there cost more than the rest of an unchanged update's check."""
+    listings: dict[str, frozenset[str] | None] = {}
+    keys = []
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in listings:
+            try:
+                listings[folder] = frozenset(os.listdir(folder))
+            except OSError:
+                listings[folder] = None
+        keys.append(stat_key(path, listings[folder]))
+    return keys
 
 
 def _stat(path: Path) -> list:

@@ -262,3 +262,23 @@ def test_a_table_the_index_has_moved_past_is_not_trusted(folder, tmp_path, monke
     report = build_index([folder], index_dir, procs=1)
     assert (report.added, report.letters) == (1, 41)
     assert sources.load(index_dir) == sources.read(index_dir)
+
+
+@pytest.mark.parametrize("name", ["kst-33694-45.json", "kst-33694-45.md.json"])
+def test_an_update_sees_a_sidecar_come_change_and_go(folder, tmp_path, name):
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+
+    def topics():
+        with Searcher(index_dir) as searcher:
+            return searcher.get("kst-33694-45").topics
+
+    sidecar = folder / name
+    for given in ("Internationaal", "Zorg en gezondheid"):
+        sidecar.write_text(json.dumps({"topics": [given]}), encoding="utf-8")
+        report = build_index([folder], index_dir, procs=1)
+        assert (report.updated, report.unchanged) == (1, 40)
+        assert topics() == (given,)
+    sidecar.unlink()
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert topics() != ("Zorg en gezondheid",)
