@@ -23,7 +23,14 @@ _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 def count_words(text: str) -> Counter:
     """Folded, lower-case words of a text with their counts."""
-    return Counter(fold(w) for w in _WORD_RE.findall(text.lower()))
+    counts = Counter(_WORD_RE.findall(text.lower()))
+    # Folded per distinct word, not per occurrence (a Python call each):
+    # most words are ASCII, which folding leaves as they are.
+    for word in [w for w in counts if not w.isascii()]:
+        folded = fold(word)
+        if folded != word:
+            counts[folded] += counts.pop(word)
+    return counts
 
 
 class Vocabulary:

@@ -160,3 +160,21 @@ def test_snippets_located_by_the_index_and_found_by_analysis_agree_at_the_scan_l
         assert snippets._located_matches(body, located, analyzer, snippets.SCAN_CHARS) == scanned
         assert scanned[0] == (0, 10, "kamerleed")
         assert all(end <= snippets.SCAN_CHARS for _, end, _ in scanned)
+
+
+def test_words_are_counted_as_folding_each_occurrence_counts_them(corpus):
+    """count_words() folds each distinct word once; the counts are those of
+    folding every occurrence."""
+    from collections import Counter
+
+    from index.analysis import fold
+    from index.vocabulary import _WORD_RE, count_words
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:300]]
+    texts.append("Technologieën technologieen TECHNOLOGIEËN straße Straße naïeve naieve "
+                 "coöperatie coöperatie ﬁnanciën financien Ǆemal")
+    for text in texts:
+        expected = Counter(fold(w) for w in _WORD_RE.findall(text.lower()))
+        assert count_words(text) == expected
+    assert count_words(texts[-1])["technologieen"] == 3
