@@ -240,20 +240,46 @@ def incremental(corpus_copy: Path, index_dir: Path, full_build_s: float) -> dict
 
 # -- one corpus ----------------------------------------------------------------
 
+def build_rounds(name: str, paths: list[Path], work: Path, index_dir: Path,
+                 rounds: int) -> tuple[dict, dict, list[dict]]:
+    """kamerzoek's build and the baselines' in turn, `rounds` times: on this
+    machine two rounds a minute apart gave build ratios of 2.4x and 3.4x
+    (the naive build took 66 s and 81 s), so one round says little. Returns
+    the builds of the round with the median ratio, and every round."""
+    measured = []
+    for n in range(1, rounds + 1):
+        log(f"[{name}] round {n}/{rounds}: kamerzoek build")
+        build = measured_build(paths, index_dir, rebuild=True)
+        log(f"[{name}] round {n}/{rounds}: baseline builds (read once, naive Whoosh, FTS5)")
+        base = measured_baselines(paths, work)
+        naive_s = base["read_s"] + base["whoosh_index_s"]
+        measured.append((naive_s / build["wall_s"], build, base))
+        log(f"[{name}] round {n}: kamerzoek {build['wall_s']} s, naive Whoosh "
+            f"{naive_s:.1f} s: {naive_s / build['wall_s']:.2f}x")
+    ordered = sorted(measured, key=lambda m: m[0])
+    _, build, base = ordered[(len(ordered) - 1) // 2]
+    summary = [{"kamerzoek_s": b["wall_s"], "kamerzoek_cpu_s": b["cpu_s"],
+                "naive_whoosh_s": round(x["read_s"] + x["whoosh_index_s"], 2),
+                "naive_whoosh_cpu_s": round(x["read_cpu_s"] + x["whoosh_index_cpu_s"], 2),
+                "ratio": round(r, 2)} for r, b, x in measured]
+    return build, base, summary
+
+
 def bench_corpus(name: str, paths: list[Path], work: Path, mix, *, baselines: bool,
                  http: bool, incremental_from: Path | None, text_mb: float | None,
-                 http_seconds: float, res: dict | None = None) -> dict:
+                 http_seconds: float, res: dict | None = None, rounds: int = 1) -> dict:
     """Fills `res` as it goes, so a failure late in the run keeps what was
     measured before it."""
     res = {} if res is None else res
     res.update({"name": name, "paths": [str(p) for p in paths]})
     index_dir = work / "kamerzoek-index"
-    log(f"[{name}] kamerzoek build")
-    build = measured_build(paths, index_dir, rebuild=True)
+    if baselines:
+        build, base, res["build_rounds"] = build_rounds(name, paths, work, index_dir, rounds)
+    else:
+        log(f"[{name}] kamerzoek build")
+        build = measured_build(paths, index_dir, rebuild=True)
     res["build"] = build
     if baselines:
-        log(f"[{name}] baseline builds (read once, naive Whoosh, FTS5)")
-        base = measured_baselines(paths, work)
         res["baseline_build"] = base
         text_mb = base["text_mb"]
         naive_s = base["read_s"] + base["whoosh_index_s"]
@@ -301,8 +327,11 @@ def evaluate(results: dict) -> dict:
     if shared and "baseline_build" in shared:
         k = shared["build"]["docs_per_s"]
         n = shared["baseline_build"]["naive_whoosh"]["docs_per_s"]
+        rounds = shared.get("build_rounds") or []
+        each = ", ".join(f"{r['ratio']}x" for r in rounds)
         put("build_vs_naive_whoosh", k >= 3 * n,
-            f"{k} vs {n} docs/s = {k / n:.2f}x")
+            f"{k} vs {n} docs/s = {k / n:.2f}x" + (f" (median of rounds: {each})"
+                                                   if len(rounds) > 1 else ""))
     else:
         put("build_vs_naive_whoosh", None, None)
     if scale and "build" in scale:
@@ -364,6 +393,10 @@ def print_table(results: dict) -> None:
                          f"(read {bb['read_s']} s + index {bb['fts5_index_s']} s; CPU "
                          f"{bb['read_cpu_s']} + {bb['fts5_index_cpu_s']} s), "
                          f"{bb['fts5_size_mb']} MB"))
+        if len(r.get("build_rounds") or ()) > 1:
+            rows.append((key, "build rounds (kamerzoek / naive)", ", ".join(
+                f"{x['kamerzoek_s']} / {x['naive_whoosh_s']} s = {x['ratio']}x"
+                for x in r["build_rounds"])))
         rows.append((key, "index size", f"{r['index_size_mb']} MB"))
         for name, q in r["queries"].items():
             if isinstance(q, dict):
@@ -439,6 +472,9 @@ def main(argv=None) -> int:
     parser.add_argument("--scale-dir", type=Path,
                         help="reuse (or create) the scale corpus here")
     parser.add_argument("--http-seconds", type=float, default=30.0)
+    parser.add_argument("--build-rounds", type=int, default=3,
+                        help="builds of kamerzoek and the baselines in turn on the shared "
+                             "corpus; the build target is judged on the median round")
     parser.add_argument("--work", type=Path, help="working folder (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "performance.json")
@@ -475,7 +511,7 @@ def main(argv=None) -> int:
             bench_corpus(
                 "shared", [copy], shared_work, mix, baselines=True, http=not args.skip_http,
                 incremental_from=copy, text_mb=None, http_seconds=args.http_seconds,
-                res=results["shared"])
+                res=results["shared"], rounds=args.build_rounds)
             results["ratios"] = ratios(results["shared"])
             _save(args.out, results)
         if not args.skip_scale:
