@@ -129,11 +129,12 @@ def sidecar_path(path: Path, listing: frozenset[str] | None = None) -> Path | No
     return None
 
 
-def read_source(path: Path) -> SourceFile:
-    """Read a file and its sidecar once; a change to either re-indexes it."""
+def read_source(path: Path, listing: frozenset[str] | None = None) -> SourceFile:
+    """Read a file and its sidecar once; a change to either re-indexes it.
+    `listing`: see sidecar_path."""
     data = _read_bytes(path)
     digest = hashlib.sha1(data)
-    sidecar = sidecar_path(path)
+    sidecar = sidecar_path(path, listing)
     sidecar_data = None
     if sidecar:
         sidecar_data = _read_bytes(sidecar)

@@ -218,7 +218,7 @@ def test_an_update_does_not_read_files_that_look_unchanged(folder, tmp_path, mon
     os.utime(touched)  # looks changed, is not: read, hashed, left alone
     assert build_index([folder], index_dir, procs=1).unchanged == 41
 
-    def no_reading(path):
+    def no_reading(path, *args):
         raise AssertionError(f"{path} was read")
     monkeypatch.setattr("index.builder.read_source", no_reading)
     report = build_index([folder], index_dir, procs=1)
