@@ -60,9 +60,8 @@ def discover(paths: list[str | Path]) -> Iterator[Path]:
         else:
             # Walked from its real path, a folder yields real paths, except
             # for files that are symlinks: only those need resolve(), which
-            # cost more than the rest of an unchanged update's walk. Sorted
-            # as paths sort (folder by folder), not as strings.
-            candidates = sorted(_walk(str(path.resolve())), key=lambda c: c[0].split(os.sep))
+            # cost more than the rest of an unchanged update's walk.
+            candidates = _walk(str(path.resolve()))
         for candidate, resolve in candidates:
             if not resolve:
                 resolved = candidate
@@ -91,28 +90,27 @@ def is_candidate(name: str) -> bool:
             and not _HOUSEKEEPING_RE.match(name))
 
 
-def _walk(root: str) -> Iterator[tuple[str, bool]]:
-    """(path, whether it is a symlink) of each candidate below `root`, as
-    os.walk() finds them without following symlinked folders; from the
-    folder listings alone (os.scandir), with no stat() per file. Hidden
-    folders are left out, and folders that cannot be listed."""
-    folders = [root]
-    while folders:
+def _walk(folder: str) -> Iterator[tuple[str, bool]]:
+    """(path, whether it is a symlink) of each candidate below `folder`, as
+    os.walk() finds them without following symlinked folders, in the order
+    paths sort (each folder's entries by name, files and folders alike);
+    from the folder listings alone (os.scandir), with no stat() per file.
+    Hidden folders are left out, and folders that cannot be listed."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
         try:
-            with os.scandir(folders.pop()) as listing:
-                entries = list(listing)
+            is_dir = entry.is_dir()
         except OSError:
-            continue
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if not entry.is_symlink() and not entry.name.startswith("."):
-                    folders.append(entry.path)
-            elif is_candidate(entry.name):
-                yield entry.path, entry.is_symlink()
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink() and not entry.name.startswith("."):
+                yield from _walk(entry.path)
+        elif is_candidate(entry.name):
+            yield entry.path, entry.is_symlink()
 
 
 def sidecar_path(path: Path, listing: frozenset[str] | None = None) -> Path | None:

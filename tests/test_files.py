@@ -107,3 +107,18 @@ def test_sidecar_dossier_and_number_make_the_kamerstuk_and_id(tmp_path, corpus):
     given = read_letter(_with_sidecar(tmp_path, corpus, name, {
         "dossier": "33694", "ondernummer": "46", "id": "koopmans"}))
     assert (given.kamerstuk, given.id) == ("kst-33694-46", "koopmans")
+
+
+def test_discovery_yields_paths_in_path_order(tmp_path):
+    """Folder by folder, each by name, as sorted Paths order them (a string
+    sort would put 'b-c.txt' before the folder 'b')."""
+    from corpus.files import discover
+
+    names = ["b-c.txt", "b/c.txt", "b/a/z.md", "B.txt", "a.xml", "b.txt", "c/.verborgen/x.txt",
+             "c/README.md", "c/d.htm", "ä.txt", "b0/e.txt"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("brief", encoding="utf-8")
+    found = list(discover([tmp_path]))
+    expected = sorted(tmp_path / n for n in names if ".verborgen" not in n and "README" not in n)
+    assert found == expected
