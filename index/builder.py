@@ -187,11 +187,8 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     states = {s: state for s, state in states.items()
               if state is not None and (s in to_write or s not in parsed)}
     if fresh:
-        items = list(to_write.values())
-        held = _held_after({}, to_write, [])
         parsed.clear()
-        to_write.clear()
-        _write_fresh(index_dir, items, model, spool, vocabulary, states, held, procs, progress)
+        _write_fresh(index_dir, to_write, model, spool, vocabulary, states, procs, progress)
     else:
         changed = bool(to_write or vanished or report.removed)
         removed = [s for s in replaced if s not in to_write] + [s for s in to_write if s in existing]
@@ -203,7 +200,7 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         # before the arrays existed, get them now (searches work without).
         posting_arrays.complete(store.open_index(index_dir))
         if changed or recorded is None:
-            sources.save(index_dir, _held_after(existing, to_write, removed))
+            sources.save(index_dir, sources.rows(_held_after(existing, to_write, removed)))
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -359,10 +356,11 @@ def _has_fallback_id(letter, source: str) -> bool:
     return not letter.kamerstuk and letter.id == fallback_id(Path(source))
 
 
-def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, held, procs,
+def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, states, procs,
                  progress) -> None:
-    """Write a complete index beside the old one, then swap it in. Compounds
-    are split with the vocabulary of exactly these letters."""
+    """Write a complete index of the `to_write` letters (source -> _Read)
+    beside the old one, then swap it in. Compounds are split with the
+    vocabulary of exactly these letters."""
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
@@ -376,8 +374,11 @@ def _write_fresh(index_dir: Path, items, model, spool, vocabulary, states, held,
     file_states.save(staging, states)
     states.clear()
     # For the generation the write below commits.
-    sources.save(staging, held, store.open_index(staging).latest_generation() + 1)
-    held.clear()
+    sources.save(staging, ((source, read.id, read.digest, read.format)
+                           for source, read in to_write.items()),
+                 store.open_index(staging).latest_generation() + 1)
+    items = list(to_write.values())
+    to_write.clear()
     _release_freed_memory()
     total = len(items)
     progress("schrijven", 0, total)

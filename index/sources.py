@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from corpus.atomic import write_atomic
 
@@ -54,12 +55,18 @@ def read(index_dir: Path) -> dict[str, Indexed]:
         return out
 
 
-def save(index_dir: Path, sources: dict[str, Indexed], for_generation: int | None = None) -> None:
-    """Written after the index, for its generation at that moment (or for
-    `for_generation`, the one a fresh index's first commit will have)."""
+def save(index_dir: Path, rows: Iterable[tuple[str, str, str, str | None]],
+         for_generation: int | None = None) -> None:
+    """The table of (source, id, digest, format) rows, written after the
+    index, for its generation at that moment (or for `for_generation`, the
+    one a fresh index's first commit will have)."""
     if for_generation is None:
         for_generation = generation(index_dir)
-    table = {source: [e.id, e.digest, e.format] for source, e in sources.items()}
+    table = {source: [letter_id, digest, fmt] for source, letter_id, digest, fmt in rows}
     write_atomic(Path(index_dir) / FILENAME, json.dumps(
         {"generation": for_generation, "sources": table},
         ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def rows(sources: dict[str, Indexed]):
+    return ((source, e.id, e.digest, e.format) for source, e in sources.items())
