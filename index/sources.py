@@ -11,6 +11,7 @@ run killed between the two writes, an older kamerzoek) is read instead.
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -19,7 +20,8 @@ from corpus.atomic import write_atomic
 
 from . import store
 
-FILENAME = "sources.json"
+# A pickle, like the vocabulary beside it: see index.vocabulary.
+FILENAME = "sources.pickle"
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,12 @@ def generation(index_dir: Path) -> int:
 def load(index_dir: Path) -> dict[str, Indexed] | None:
     """The table on record, if it describes the index as it is now."""
     try:
-        with open(Path(index_dir) / FILENAME, encoding="utf-8") as handle:
-            saved = json.load(handle)
+        with open(Path(index_dir) / FILENAME, "rb") as handle:
+            saved = pickle.load(handle)
         if saved["generation"] != generation(index_dir):
             return None
         return {source: Indexed(*entry) for source, entry in saved["sources"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # missing or damaged: any of pickle's many errors
         return None
 
 
@@ -62,10 +64,9 @@ def save(index_dir: Path, rows: Iterable[tuple[str, str, str, str | None]],
     one a fresh index's first commit will have)."""
     if for_generation is None:
         for_generation = generation(index_dir)
-    table = {source: [letter_id, digest, fmt] for source, letter_id, digest, fmt in rows}
-    write_atomic(Path(index_dir) / FILENAME, json.dumps(
-        {"generation": for_generation, "sources": table},
-        ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    table = {source: (letter_id, digest, fmt) for source, letter_id, digest, fmt in rows}
+    write_atomic(Path(index_dir) / FILENAME, pickle.dumps(
+        {"generation": for_generation, "sources": table}, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def rows(sources: dict[str, Indexed]):

@@ -8,6 +8,7 @@ taken out again exactly when it changes or leaves the index.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,14 @@ from corpus.atomic import write_atomic
 
 from .analysis import fold
 
-FILENAME = "vocabulary.json"
+# A pickle, as the index's own table of contents is (a folder whose files
+# are not trusted cannot be opened as an index anyway): written and read in
+# a tenth of the time JSON took (0.25 s for the shared corpus's 144,000
+# words), which every update that changes anything paid.
+FILENAME = "vocabulary.pickle"
+# Indexes built before 2026-12-03 have this instead; the next update
+# replaces it.
+JSON_FILENAME = "vocabulary.json"
 # Letters only: numbers and identifiers are not spelled wrong, nor compounds.
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
@@ -50,13 +58,26 @@ class Vocabulary:
 
     def save(self, index_dir: Path) -> None:
         write_atomic(Path(index_dir) / FILENAME,
-                     json.dumps(self.counts, ensure_ascii=False,
-                                separators=(",", ":")).encode("utf-8"))
+                     pickle.dumps(dict(self.counts), protocol=pickle.HIGHEST_PROTOCOL))
+        (Path(index_dir) / JSON_FILENAME).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, index_dir: Path) -> "Vocabulary":
+        """The saved vocabulary; empty when it is missing or damaged (then
+        compounds are not split and nothing is suggested)."""
         try:
-            with open(Path(index_dir) / FILENAME, encoding="utf-8") as handle:
+            with open(Path(index_dir) / FILENAME, "rb") as handle:
+                counts = pickle.load(handle)
+        except FileNotFoundError:
+            return cls._load_json(index_dir)
+        except Exception:  # damaged: any of pickle's many errors
+            return cls()
+        return cls(Counter(counts)) if isinstance(counts, dict) else cls()
+
+    @classmethod
+    def _load_json(cls, index_dir: Path) -> "Vocabulary":
+        try:
+            with open(Path(index_dir) / JSON_FILENAME, encoding="utf-8") as handle:
                 return cls(Counter(json.load(handle)))
         except (OSError, ValueError):
             return cls()

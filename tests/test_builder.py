@@ -282,3 +282,34 @@ def test_an_update_sees_a_sidecar_come_change_and_go(folder, tmp_path, name):
     sidecar.unlink()
     assert build_index([folder], index_dir, procs=1).updated == 1
     assert topics() != ("Zorg en gezondheid",)
+
+
+def test_an_index_with_its_vocabulary_as_json_is_updated_and_converted(folder, tmp_path):
+    """Indexes built before the vocabulary was a pickle keep their words."""
+    from index.vocabulary import JSON_FILENAME, FILENAME, Vocabulary
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    words = Vocabulary.load(index_dir).counts
+    assert words["kamer"] > 0
+    (index_dir / FILENAME).unlink()
+    (index_dir / JSON_FILENAME).write_text(json.dumps(words), encoding="utf-8")
+    assert Vocabulary.load(index_dir).counts == words
+
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert not (index_dir / JSON_FILENAME).exists()
+    after = Vocabulary.load(index_dir).counts
+    assert after["kwantumcomputers"] == 1 and after["kamer"] == words["kamer"]
+
+
+def test_a_damaged_table_of_sources_is_read_again_from_the_index(folder, tmp_path):
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    (index_dir / sources.FILENAME).write_bytes(b"\x80\x05kapot")
+    assert sources.load(index_dir) is None
+    sorted(folder.glob("*.xml"))[0].unlink()
+    report = build_index([folder], index_dir, procs=1)
+    assert (report.removed, report.letters) == (1, 40)
+    assert sources.load(index_dir) == sources.read(index_dir)
