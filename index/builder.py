@@ -193,7 +193,8 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         changed = bool(to_write or vanished or report.removed)
         removed = [s for s in replaced if s not in to_write] + [s for s in to_write if s in existing]
         if changed:
-            _write_changes(index_dir, to_write, removed, model, spool, vocabulary, progress)
+            _write_changes(index_dir, to_write, removed, model, spool, vocabulary, procs,
+                           progress)
         if states != known_states:
             file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
@@ -401,12 +402,13 @@ def _release_freed_memory() -> None:
 
 
 def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, vocabulary,
-                   progress) -> None:
-    """The changed and new letters as a new segment, written as a fresh
+                   procs, progress) -> None:
+    """The changed and new letters as new segments, written as a fresh
     build writes them (index.segments: Whoosh's own writer took 2 s for the
-    160 letters of a 1% change of the shared corpus), their old versions
-    and the removed letters deleted in the same commit; then small segments
-    are merged as Whoosh's writer merges them."""
+    160 letters of a 1% change of the shared corpus; a change of a
+    thousand letters or more is written by `procs` processes), their old
+    versions and the removed letters deleted in the same commit; then small
+    segments are merged as Whoosh's writer merges them."""
     ix = store.open_index(index_dir)
     items = list(to_write.values())
     total = len(items)
@@ -414,7 +416,7 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     deleted = [("source", source) for source in remove_sources]
     deleted += [("id", read.id) for read in items]
     write_segments(ix, items, _document_maker(model, spool, ix.schema[OFFSETS_FIELD].analyzer),
-                   procs=1, progress=lambda done: progress("schrijven", done, total),
+                   procs, progress=lambda done: progress("schrijven", done, total),
                    delete=deleted)
     progress("schrijven", total, total)
     _merge_small_segments(ix)

@@ -313,3 +313,31 @@ def test_a_damaged_table_of_sources_is_read_again_from_the_index(folder, tmp_pat
     report = build_index([folder], index_dir, procs=1)
     assert (report.removed, report.letters) == (1, 40)
     assert sources.load(index_dir) == sources.read(index_dir)
+
+
+def test_a_large_update_written_by_two_processes_equals_one_written_by_one(corpus, tmp_path):
+    """A change of a thousand letters or more is written by several
+    processes, as a fresh build is; the index it gives answers as the
+    serial one does."""
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:1100]:
+        shutil.copy(path, letters / path.name)
+    build_index([letters], tmp_path / "serial", procs=1)
+    build_index([letters], tmp_path / "parallel", procs=1)
+    for path in sorted(letters.glob("*.xml"))[:1000]:
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"</officiele-publicatie>",
+                                      b"<al>nagekomen aanvulling</al></officiele-publicatie>"))
+    serial = build_index([letters], tmp_path / "serial", procs=1)
+    parallel = build_index([letters], tmp_path / "parallel", procs=2)
+    assert (serial.updated, serial.unchanged, serial.letters) == (1000, 100, 1100)
+    assert (parallel.updated, parallel.unchanged, parallel.letters) == (1000, 100, 1100)
+    assert len(store.open_index(tmp_path / "parallel")._segments()) == 3
+    assert ids(tmp_path / "serial") == ids(tmp_path / "parallel")
+    with Searcher(tmp_path / "serial") as one, Searcher(tmp_path / "parallel") as two:
+        for query in ('"nagekomen aanvulling"', "kamer", "stikstof OF asiel", "motie -brief"):
+            a, b = one.search(SearchRequest(query)), two.search(SearchRequest(query))
+            assert (a.total, a.facets) == (b.total, b.facets), query
+            assert sorted((h.id, h.score) for h in a.hits) == sorted((h.id, h.score) for h in b.hits)
+    assert sources.load(tmp_path / "parallel") == sources.read(tmp_path / "parallel")
