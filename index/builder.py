@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from whoosh.writing import MERGE_SMALL
+
 from corpus.errors import NotALetter, ReadError
 from corpus.files import discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
-from whoosh.writing import MERGE_SMALL
 
 from . import file_states, posting_arrays, sources, store
 from .schema import letter_from_stored, to_document
