@@ -127,6 +127,24 @@ def sidecar_path(path: Path, listing: frozenset[str] | None = None) -> Path | No
     return None
 
 
+class FolderListings:
+    """The names in each file's folder, listed once, for sidecar_path()
+    (None when the folder cannot be listed: then sidecars are looked for
+    one by one)."""
+
+    def __init__(self):
+        self._names: dict[str, frozenset[str] | None] = {}
+
+    def of(self, path: Path) -> frozenset[str] | None:
+        folder = os.path.dirname(path)
+        if folder not in self._names:
+            try:
+                self._names[folder] = frozenset(os.listdir(folder))
+            except OSError:
+                self._names[folder] = None
+        return self._names[folder]
+
+
 def read_source(path: Path, listing: frozenset[str] | None = None) -> SourceFile:
     """Read a file and its sidecar once; a change to either re-indexes it.
     `listing`: see sidecar_path."""

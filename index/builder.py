@@ -27,7 +27,7 @@ from typing import Callable
 from whoosh.writing import MERGE_SMALL
 
 from corpus.errors import NotALetter, ReadError
-from corpus.files import discover, fallback_id, parse_source, read_source
+from corpus.files import FolderListings, discover, fallback_id, parse_source, read_source
 from corpus.letter import Letter
 
 from . import file_states, posting_arrays, sources, store
@@ -287,7 +287,7 @@ def _init_worker(known: dict[str, str], spool: Spool) -> None:
 
 def _read_batch(paths: list[Path]):
     """(_read_one() of each path, the word counts of the letters read)."""
-    listings = file_states.Listings()
+    listings = FolderListings()
     results = [_read_one(path, listings.of(path)) for path in paths]
     bodies = [payload[1].body for kind, _, payload in results if kind == "letter"]
     # Letters joined by a line break count as they do one by one.
@@ -405,9 +405,9 @@ def _release_freed_memory() -> None:
 def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, vocabulary,
                    procs, progress) -> None:
     """The changed and new letters as new segments, written as a fresh
-    build writes them (index.segments: Whoosh's own writer took 2 s for the
-    160 letters of a 1% change of the shared corpus; a change of a
-    thousand letters or more is written by `procs` processes), their old
+    build writes them (index.segments: with Whoosh's own writer a 1% change
+    of the shared corpus cost twice as much; a change of a thousand
+    letters or more is written by `procs` processes), their old
     versions and the removed letters deleted in the same commit; then small
     segments are merged as Whoosh's writer merges them."""
     ix = store.open_index(index_dir)

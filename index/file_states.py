@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from corpus.atomic import write_atomic
-from corpus.files import sidecar_path
+from corpus.files import FolderListings, sidecar_path
 
 FILENAME = "files.json"
 
@@ -35,25 +35,8 @@ def stat_keys(paths: list[Path]) -> list[list | None]:
     """stat_key() of each path, each folder listed once to find the
     sidecars: two stat() calls per file for sidecars that are mostly not
     there cost more than the rest of an unchanged update's check."""
-    listings = Listings()
+    listings = FolderListings()
     return [stat_key(path, listings.of(path)) for path in paths]
-
-
-class Listings:
-    """The names in each file's folder, listed once (None when it cannot
-    be listed: then sidecars are looked for one by one)."""
-
-    def __init__(self):
-        self._names: dict[str, frozenset[str] | None] = {}
-
-    def of(self, path: Path) -> frozenset[str] | None:
-        folder = os.path.dirname(path)
-        if folder not in self._names:
-            try:
-                self._names[folder] = frozenset(os.listdir(folder))
-            except OSError:
-                self._names[folder] = None
-        return self._names[folder]
 
 
 def _stat(path: Path) -> list:

@@ -525,7 +525,9 @@ def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> li
     terms marked deleted, as Whoosh's writer marks them: in the segment,
     saved with the table of contents."""
     segments = list(toc.segments)
-    for segment in segments if terms else ():
+    if not terms:
+        return segments
+    for segment in segments:
         reader = SegmentReader(ix.storage, toc.schema, segment)
         try:
             for term in terms:

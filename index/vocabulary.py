@@ -18,9 +18,9 @@ from corpus.atomic import write_atomic
 from .analysis import fold
 
 # A pickle, as the index's own table of contents is (a folder whose files
-# are not trusted cannot be opened as an index anyway): written and read in
-# a tenth of the time JSON took (0.25 s for the shared corpus's 144,000
-# words), which every update that changes anything paid.
+# are not trusted cannot be opened as an index anyway): the shared corpus's
+# 144,000 words are written and read in 0.06 s against JSON's 0.25 s, which
+# every update that changes anything paid.
 FILENAME = "vocabulary.pickle"
 # Indexes built before 2026-12-03 have this instead; the next update
 # replaces it.
