@@ -11,7 +11,7 @@ from corpus.errors import ReadError
 from corpus.files import discover, read_letter
 from corpus.letter import Letter
 from index.analysis import dutch_analyzer
-from index.topics import TopicModel, analyse, with_topics
+from index.topics import Lesson, TopicModel, analyse, with_topics
 
 HELD_OUT = 0.2
 
@@ -135,6 +135,22 @@ def test_unlearning_reverses_learning_exactly(model, split):
     for letter in reversed(extra):
         model.add(letter, sign=-1)
     assert model.to_dict() == before
+
+
+def test_a_lesson_teaches_what_its_letter_teaches(split):
+    """A build's reading processes send Lessons instead of letters."""
+    letters = split[0][:300]
+    from_letters, from_lessons = TopicModel(), TopicModel()
+    for letter in letters:
+        from_letters.add(letter)
+        from_lessons.add(Lesson.of(letter))
+    assert from_lessons.to_dict() == from_letters.to_dict()
+    for letter in letters[:100]:
+        from_lessons.add(Lesson.of(letter), sign=-1)
+        from_letters.add(letter, sign=-1)
+    assert from_lessons.to_dict() == from_letters.to_dict() != TopicModel().to_dict()
+    with pytest.raises(ValueError):
+        from_lessons.add(Lesson.of(letters[0]), sign=-1)   # already unlearnt
 
 
 def test_unlearning_everything_leaves_an_empty_model(split):
