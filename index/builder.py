@@ -369,6 +369,8 @@ def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, stat
     staging = index_dir.with_name(index_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     ix = store.create(staging, CompoundSplitter(vocabulary.counts))
+    # Words met once are analysed by one writing process anyway.
+    recurring = [word for word, n in vocabulary.counts.items() if n > 1]
     # Saved first and let go of: not needed for writing, and the writing
     # processes would inherit them. The vocabulary holds every word of
     # every letter; of the model, only its scoring weights are needed.
@@ -387,11 +389,41 @@ def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, stat
     _release_freed_memory()
     total = len(items)
     progress("schrijven", 0, total)
-    document = _document_maker(model, spool, ix.schema[OFFSETS_FIELD].analyzer)
+    analyzer = ix.schema[OFFSETS_FIELD].analyzer
+    _learn_words(analyzer, recurring, procs)
+    del recurring
+    document = _document_maker(model, spool, analyzer)
     write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
     progress("schrijven", total, total)
     _swap(staging, index_dir)
+
+
+# Below this many words, forking to analyse them costs more than it saves.
+LEARN_IN_PROCESSES = 20_000
+_learner = None   # the analyzer of _analyses_of(), inherited by fork
+
+
+def _learn_words(analyzer, words: list[str], procs: int) -> None:
+    """Have `analyzer` learn `words` before the writing processes fork:
+    analysed once here, shared by all of them (DutchAnalyzer.learn), and
+    by `procs` processes, a share each."""
+    global _learner
+    if procs < 2 or len(words) < LEARN_IN_PROCESSES:
+        analyzer.learn({word: analyzer.analysis_of(word) for word in words})
+        return
+    _learner = analyzer
+    try:
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            for analyses in pool.imap_unordered(_analyses_of,
+                                                [words[i::procs] for i in range(procs)]):
+                analyzer.learn(analyses)
+    finally:
+        _learner = None
+
+
+def _analyses_of(words: list[str]) -> dict:
+    return {word: _learner.analysis_of(word) for word in words}
 
 
 def _release_freed_memory() -> None:

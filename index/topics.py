@@ -24,7 +24,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -94,12 +94,13 @@ def features(letter: Letter, body_stems: Iterable[str] | None = None) -> Counter
     return counts
 
 
-def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> list[str]:
+def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> Iterator[str]:
     """The stems features() reads in `body`, from the index analyzer's
-    terms and word offsets of it (DutchAnalyzer.index_positions)."""
+    terms and word offsets of it (DutchAnalyzer.index_positions). Lazy: a
+    letter with given topics, or of a dossier the model knows, needs none."""
     end = body_text_end(body)
-    return [term for term, positions in terms.items()
-            if starts[positions[0]] < end and not term.startswith(PART_MARK)]
+    return (term for term, positions in terms.items()
+            if starts[positions[0]] < end and not term.startswith(PART_MARK))
 
 
 def body_text_end(body: str) -> int:

@@ -82,6 +82,37 @@ def test_single_pass_analyzer_equals_the_filter_chain(corpus):
         "kernwapenbeleid", "~kern", "~waap", "~beleid"]
 
 
+def test_words_learnt_ahead_analyse_as_words_met_in_the_text(corpus, monkeypatch):
+    """A fresh build has its analyzer learn the corpus's recurring words
+    first, in two processes (index.builder._learn_words); the text is then
+    analysed exactly as without."""
+    from collections import Counter
+
+    from index import builder
+    from index.compounds import CompoundSplitter
+    from index.vocabulary import count_words
+
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted((corpus / "sgd-ocr").glob("*.txt"))[:200]]
+    counts = Counter()
+    for text in texts:
+        counts.update(count_words(text))
+    splitter = CompoundSplitter(counts)
+    learnt, plain = dutch_analyzer(splitter), dutch_analyzer(splitter)
+    words = [w for w, n in counts.items() if n > 1]
+    monkeypatch.setattr(builder, "LEARN_IN_PROCESSES", 1000)
+    assert len(words) > 1000   # learnt in two processes
+    builder._learn_words(learnt, words, 2)
+    assert len(learnt._known) == len(words)
+    compound = next(w for w in words if plain.analysis_of(w)[1])
+    assert learnt._known[compound] == plain.analysis_of(compound)
+    for text in texts:
+        starts_learnt, starts_plain = [], []
+        assert (learnt.index_positions(text, starts_learnt)
+                == plain.index_positions(text, starts_plain))
+        assert starts_learnt == starts_plain
+
+
 def test_index_positions_equal_whoosh_positions_format(corpus):
     """The index writer's fast path gathers exactly what Whoosh's Positions
     format would from the analyzer's tokens."""
