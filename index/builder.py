@@ -21,13 +21,15 @@ import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
 from whoosh.writing import MERGE_SMALL
 
 from corpus.errors import NotALetter, ReadError
-from corpus.files import FolderListings, discover, fallback_id, parse_source, read_source
+from corpus.files import (FolderListings, discover_sources, fallback_id, parse_source,
+                          read_source)
 from corpus.letter import Letter
 
 from . import file_states, posting_arrays, sources, store
@@ -93,7 +95,7 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report = BuildReport()
 
     store.refuse_foreign_folder(index_dir)
-    files = list(discover(paths))
+    files = list(discover_sources(paths))
     with _build_lock(index_dir):
         spool = Spool(_spool_dir(index_dir))
         try:
@@ -139,8 +141,7 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         existing = recorded if recorded is not None else sources.read(index_dir)
     roots = [Path(p).resolve() for p in paths]
 
-    model = TopicModel() if fresh else _load_model(index_dir)
-    vocabulary = Vocabulary() if fresh else Vocabulary.load(index_dir)
+    learnt = _Learnt(index_dir, fresh)
     known_states = {} if fresh else file_states.load(index_dir)
     states: dict[str, list] = {}
     parsed: dict[str, _Read] = {}
@@ -151,17 +152,18 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
         elif kind == "words":
             # Learnt as they come, then let go of: holding every letter's
             # word counts took gigabytes at 200,000 letters.
-            vocabulary.add(payload)
+            if payload:
+                learnt.vocabulary.add(payload)
         elif kind == "letter":
             parsed[path], teaches, states[path] = payload
             if teaches is not None:
-                model.add(teaches)
+                learnt.model.add(teaches)
         elif kind == "skipped":
             report.skipped.append(Problem(path, payload))
         else:
             report.failed.append(Problem(path, payload))
 
-    seen = {str(f) for f in files}
+    seen = set(files)
     vanished = [s for s in existing if s not in seen and _under(s, roots)]
     winners, duplicates = _resolve_duplicates(parsed, existing, vanished)
     report.skipped.extend(duplicates)
@@ -169,12 +171,12 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     progress("onderwerpen", 0, 1)
     for source in parsed.keys() - winners.keys():   # duplicates: not indexed
         letter = _fetch_letter(parsed[source], spool)
-        vocabulary.add(count_words(letter.body), sign=-1)
+        learnt.vocabulary.add(count_words(letter.body), sign=-1)
         if letter.topic_source in GIVEN_TOPICS:
-            model.add(letter, sign=-1)
+            learnt.model.add(letter, sign=-1)
     replaced = [s for s in parsed if s in existing] + vanished
-    if not fresh:
-        _unlearn(index_dir, model, vocabulary, [existing[s].id for s in replaced])
+    if replaced:
+        _unlearn(index_dir, learnt.model, learnt.vocabulary, [existing[s].id for s in replaced])
     progress("onderwerpen", 1, 1)
 
     # Topics are inferred while writing, by the writing processes, once the
@@ -189,13 +191,14 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
               if state is not None and (s in to_write or s not in parsed)}
     if fresh:
         parsed.clear()
-        _write_fresh(index_dir, to_write, model, spool, vocabulary, states, procs, progress)
+        _write_fresh(index_dir, to_write, learnt.model, spool, learnt.vocabulary, states, procs,
+                     progress)
     else:
         changed = bool(to_write or vanished or report.removed)
         removed = [s for s in replaced if s not in to_write] + [s for s in to_write if s in existing]
         if changed:
-            _write_changes(index_dir, to_write, removed, model, spool, vocabulary, procs,
-                           progress)
+            _write_changes(index_dir, to_write, removed, learnt.model, spool, learnt.vocabulary,
+                           procs, progress)
         if states != known_states:
             file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
@@ -206,6 +209,23 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
+
+
+class _Learnt:
+    """The topic model and the vocabulary of an index, loaded when first
+    needed: an update that reads no letter needs neither (0.15 s of the
+    shared corpus's 0.6 s)."""
+
+    def __init__(self, index_dir: Path, fresh: bool):
+        self.index_dir, self.fresh = index_dir, fresh
+
+    @cached_property
+    def model(self) -> TopicModel:
+        return TopicModel() if self.fresh else _load_model(self.index_dir)
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary() if self.fresh else Vocabulary.load(self.index_dir)
 
 
 def _held_after(existing: dict, written: dict, removed: list) -> dict:
@@ -233,24 +253,23 @@ def count_letters(index_dir: Path) -> int:
 READ_BATCH = 128
 
 
-def _read_all(files, existing, known_states, procs, progress, spool):
+def _read_all(files: list[str], existing, known_states, procs, progress, spool):
     """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
-    file, and ("words", "", counts) for the words of the letters before it.
-    Files that look as they did when indexed are settled here with a stat()
-    each; only the others go to the reading processes."""
+    file (path string), and ("words", "", counts) for the words of the
+    letters before it. Files that look as they did when indexed are settled
+    here with a stat() each; only the others go to the reading processes."""
     total = len(files)
     progress("lezen", 0, total)
     pending = []
-    on_record = [path for path in files
-                 if str(path) in existing and known_states.get(str(path)) is not None]
-    looks = dict(zip(map(str, on_record), file_states.stat_keys(on_record)))
-    for path in files:
-        source = str(path)
+    on_record = [source for source in files
+                 if source in existing and known_states.get(source) is not None]
+    looks = dict(zip(on_record, file_states.stat_keys(on_record)))
+    for source in files:
         state = looks.get(source)
         if state is not None and state == known_states[source]:
             yield "unchanged", source, state
         else:
-            pending.append(path)
+            pending.append(source)
     done = total - len(pending)
     progress("lezen", done, total)
     known = {source: entry.digest for source, entry in existing.items()}
@@ -288,7 +307,7 @@ def _init_worker(known: dict[str, str], spool: Spool) -> None:
     _known_digests, _worker_spool, _worker_listings = known, spool, FolderListings()
 
 
-def _read_batch(paths: list[Path]):
+def _read_batch(paths: list[str]):
     """(_read_one() of each path, the word counts of the letters read)."""
     listings = _worker_listings
     results = [_read_one(path, listings.of(path)) for path in paths]
@@ -312,10 +331,10 @@ def _parked(result):
     return kind, source, (read, teaches, state)
 
 
-def _read_one(path: Path, listing: frozenset[str] | None = None):
+def _read_one(source: str, listing: frozenset[str] | None = None):
     """`listing`: the names in the file's folder (see
     corpus.files.sidecar_path)."""
-    source = str(path)
+    path = Path(source)
     # Taken before reading: a change while the file is read shows next time.
     state = file_states.stat_key(path, listing)
     try:

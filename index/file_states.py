@@ -20,7 +20,7 @@ from corpus.files import FolderListings, sidecar_path
 FILENAME = "files.json"
 
 
-def stat_key(path: Path, listing: frozenset[str] | None = None) -> list | None:
+def stat_key(path: str | Path, listing: frozenset[str] | None = None) -> list | None:
     """The file's and its sidecar's (size, mtime, ctime, inode); None when
     the file cannot be stat()ed. `listing`: see corpus.files.sidecar_path."""
     try:
@@ -31,7 +31,7 @@ def stat_key(path: Path, listing: frozenset[str] | None = None) -> list | None:
         return None
 
 
-def stat_keys(paths: list[Path]) -> list[list | None]:
+def stat_keys(paths: list[str] | list[Path]) -> list[list | None]:
     """stat_key() of each path, each folder listed once to find the
     sidecars: two stat() calls per file for sidecars that are mostly not
     there cost more than the rest of an unchanged update's check."""
@@ -39,7 +39,7 @@ def stat_keys(paths: list[Path]) -> list[list | None]:
     return [stat_key(path, listings.of(path)) for path in paths]
 
 
-def _stat(path: Path) -> list:
+def _stat(path: str | Path) -> list:
     st = os.stat(path)
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
