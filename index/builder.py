@@ -41,7 +41,10 @@ from .spool import Parked, Spool
 from .topics import Lesson, TopicModel, body_stems, with_topics
 from .vocabulary import Vocabulary, count_words
 
-TOPIC_MODEL = "topics.json"
+TOPIC_MODEL = "topics.pickle"
+# Indexes built before 2026-12-03 have this instead; the next update
+# replaces it.
+JSON_TOPIC_MODEL = "topics.json"
 # When two files hold the same document (the XML and the HTML of one
 # Kamerstuk), the richer format wins.
 FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
@@ -395,7 +398,7 @@ def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, stat
     # every letter; of the model, only its scoring weights are needed.
     vocabulary.save(staging)
     vocabulary.counts.clear()
-    model.save(staging / TOPIC_MODEL)
+    _save_model(model, staging)
     model.keep_only_scoring()
     file_states.save(staging, states)
     states.clear()
@@ -475,7 +478,7 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
                    delete=deleted)
     progress("schrijven", total, total)
     _merge_small_segments(ix)
-    model.save(index_dir / TOPIC_MODEL)
+    _save_model(model, index_dir)
     vocabulary.save(index_dir)
     store.update_manifest(index_dir)
 
@@ -538,16 +541,25 @@ def _swap(staging: Path, index_dir: Path) -> None:
 def _load_model(index_dir: Path) -> TopicModel:
     """The saved topic model, or one relearnt from the labelled letters in the
     index when the file is missing or was made with other settings."""
-    try:
-        return TopicModel.load(index_dir / TOPIC_MODEL)
-    except (OSError, ValueError):
-        model = TopicModel()
-        with store.open_index(index_dir).searcher() as searcher:
-            for stored in searcher.all_stored_fields():
-                letter = letter_from_stored(stored)
-                if letter.topic_source in GIVEN_TOPICS:
-                    model.add(letter)
-        return model
+    for name in (TOPIC_MODEL, JSON_TOPIC_MODEL):
+        try:
+            return TopicModel.load(index_dir / name)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            break
+    model = TopicModel()
+    with store.open_index(index_dir).searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            letter = letter_from_stored(stored)
+            if letter.topic_source in GIVEN_TOPICS:
+                model.add(letter)
+    return model
+
+
+def _save_model(model: TopicModel, index_dir: Path) -> None:
+    model.save(index_dir / TOPIC_MODEL)
+    (index_dir / JSON_TOPIC_MODEL).unlink(missing_ok=True)
 
 
 def _unlearn(index_dir: Path, model: TopicModel, vocabulary: Vocabulary,

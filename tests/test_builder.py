@@ -304,6 +304,25 @@ def test_an_index_with_its_vocabulary_as_json_is_updated_and_converted(folder, t
     assert after["kwantumcomputers"] == 1 and after["kamer"] == words["kamer"]
 
 
+def test_an_index_with_its_topic_model_as_json_is_updated_and_converted(folder, tmp_path):
+    """Indexes built before the topic model was a pickle keep what it learnt."""
+    from index.builder import JSON_TOPIC_MODEL, TOPIC_MODEL
+    from index.topics import TopicModel
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    model = TopicModel.load(index_dir / TOPIC_MODEL)
+    assert model.theme_letters
+    (index_dir / TOPIC_MODEL).unlink()
+    (index_dir / JSON_TOPIC_MODEL).write_text(json.dumps(model.to_dict()), encoding="utf-8")
+
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert not (index_dir / JSON_TOPIC_MODEL).exists()
+    assert TopicModel.load(index_dir / TOPIC_MODEL).to_dict() == model.to_dict()
+
+
 def test_a_damaged_table_of_sources_is_read_again_from_the_index(folder, tmp_path):
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)

@@ -173,9 +173,9 @@ def test_unlearning_an_unknown_letter_is_refused_and_changes_nothing(model, spli
 
 
 def test_save_and_load_round_trip(model, split, tmp_path: Path):
-    path = tmp_path / "topics.json"
+    path = tmp_path / "topics.pickle"
     model.save(path)
-    assert [p.name for p in tmp_path.iterdir()] == ["topics.json"]   # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["topics.pickle"]   # no temp file left
     loaded = TopicModel.load(path)
     assert loaded.to_dict() == model.to_dict()
     for letter in split[1][:200]:
@@ -184,8 +184,30 @@ def test_save_and_load_round_trip(model, split, tmp_path: Path):
             hide(letter), use_dossier=False)
     # Compact: only non-zero counts, well under a megabyte for ~1,700 letters.
     assert path.stat().st_size < 1_000_000
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert all(flat[1::2] and min(flat[1::2]) > 0 for flat in data["words"].values())
+    assert all(per_word and min(per_word.values()) > 0 for per_word in loaded.words.values())
+
+
+def test_a_model_saved_as_json_is_read(model, split, tmp_path: Path):
+    """Indexes built before 2026-12-03 keep their model as JSON (to_dict)."""
+    path = tmp_path / "topics.json"
+    path.write_text(json.dumps(model.to_dict()), encoding="utf-8")
+    loaded = TopicModel.load(path)
+    assert loaded.to_dict() == model.to_dict()
+    for letter in split[1][:50]:
+        assert loaded.predict(hide(letter), use_dossier=False) == model.predict(
+            hide(letter), use_dossier=False)
+
+
+def test_a_damaged_or_foreign_model_file_is_refused(model, tmp_path: Path):
+    path = tmp_path / "topics.pickle"
+    path.write_bytes(b"\x80\x05kapot")
+    with pytest.raises(ValueError):
+        TopicModel.load(path)
+    model.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"distinct, alphabetic", b"distinct, alphanumer"))
+    with pytest.raises(ValueError):
+        TopicModel.load(path)
 
 
 def test_model_of_other_settings_is_refused(model):
