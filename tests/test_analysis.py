@@ -209,3 +209,29 @@ def test_words_are_counted_as_folding_each_occurrence_counts_them(corpus):
         expected = Counter(fold(w) for w in _WORD_RE.findall(text.lower()))
         assert count_words(text) == expected
     assert count_words(texts[-1])["technologieen"] == 3
+
+
+def test_the_compound_splitter_is_pickled_packed_and_splits_the_same(corpus):
+    """The splitter travels in the index's schema, unpickled on every open:
+    packed, it is unpacked only where words are split."""
+    from collections import Counter
+
+    from index.compounds import CompoundSplitter
+    from index.vocabulary import count_words
+
+    counts = Counter()
+    for path in sorted((corpus / "sgd-ocr").glob("*.txt"))[:300]:
+        counts.update(count_words(path.read_text(encoding="utf-8", errors="replace")))
+    splitter = CompoundSplitter(counts)
+    copy = pickle.loads(pickle.dumps(splitter))
+    assert copy._counts is None           # not unpacked by unpickling
+    assert copy.counts == splitter.counts and len(splitter.counts) > 1000
+    words = [w for w in counts if len(w) >= 10][:3000]
+    assert [copy.split(w) for w in words] == [splitter.split(w) for w in words]
+    assert any(splitter.split(w) for w in words)
+    # An index built before keeps its splitter as a plain dict.
+    old = CompoundSplitter.__new__(CompoundSplitter)
+    old.__setstate__({"counts": dict(splitter.counts)})
+    assert [old.split(w) for w in words] == [splitter.split(w) for w in words]
+    empty = pickle.loads(pickle.dumps(CompoundSplitter({})))
+    assert empty.counts == {} and empty.split("kernwapenbeleid") == ()
