@@ -256,6 +256,10 @@ class DutchAnalyzer(Analyzer):
         measured on the shared corpus)."""
         self._known.update(analyses)
 
+    def learnt(self) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+        """What learn() was given (to keep beside the index)."""
+        return self._known
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):

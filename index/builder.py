@@ -32,7 +32,7 @@ from corpus.files import (FolderListings, discover_sources, fallback_id, parse_s
                           read_source)
 from corpus.letter import Letter
 
-from . import file_states, posting_arrays, sources, store
+from . import file_states, posting_arrays, sources, store, word_analyses
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .posting_arrays import OFFSETS_FIELD
@@ -414,6 +414,7 @@ def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, stat
     analyzer = ix.schema[OFFSETS_FIELD].analyzer
     _learn_words(analyzer, recurring, procs)
     del recurring
+    word_analyses.save(staging, analyzer.learnt())
     document = _document_maker(model, spool, analyzer)
     write_segments(ix, items, document, procs,
                    lambda done: progress("schrijven", done, total))
@@ -473,7 +474,10 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     progress("schrijven", 0, total)
     deleted = [("source", source) for source in remove_sources]
     deleted += [("id", read.id) for read in items]
-    write_segments(ix, items, _document_maker(model, spool, ix.schema[OFFSETS_FIELD].analyzer),
+    analyzer = ix.schema[OFFSETS_FIELD].analyzer
+    if items:
+        analyzer.learn(word_analyses.load(index_dir))
+    write_segments(ix, items, _document_maker(model, spool, analyzer),
                    procs, progress=lambda done: progress("schrijven", done, total),
                    delete=deleted)
     progress("schrijven", total, total)

@@ -360,3 +360,32 @@ def test_a_large_update_written_by_two_processes_equals_one_written_by_one(corpu
             assert (a.total, a.facets) == (b.total, b.facets), query
             assert sorted((h.id, h.score) for h in a.hits) == sorted((h.id, h.score) for h in b.hits)
     assert sources.load(tmp_path / "parallel") == sources.read(tmp_path / "parallel")
+
+
+def test_a_fresh_build_keeps_its_word_analyses_for_updates(folder, tmp_path, monkeypatch):
+    """The recurring words' analyses are saved with the index and read by
+    updates; a damaged file only means analysing the words again."""
+    from index import word_analyses
+    from index.posting_arrays import OFFSETS_FIELD
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    saved = word_analyses.load(index_dir)
+    assert len(saved) > 100
+    analyzer = store.open_index(index_dir).schema[OFFSETS_FIELD].analyzer
+    assert all(saved[word] == analyzer.analysis_of(word) for word in saved)
+
+    loaded = []
+    real_load = word_analyses.load
+    monkeypatch.setattr(word_analyses, "load", lambda d: loaded.append(real_load(d)) or loaded[-1])
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nquantumbits\n", encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert loaded == [saved]    # the update learnt them
+
+    (index_dir / word_analyses.FILENAME).write_bytes(b"\x80\x05kapot")
+    assert word_analyses.load(index_dir) == {}
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    with Searcher(index_dir) as searcher:
+        assert searcher.search(SearchRequest(query="kwantumcomputers")).total == 1
