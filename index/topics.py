@@ -365,11 +365,15 @@ class TopicModel:
     @classmethod
     def load(cls, path: str | Path) -> "TopicModel":
         """A model save()d, or one saved as JSON before (to_dict). Raises
-        OSError or ValueError when there is none to be had (see from_dict)."""
+        OSError, or ValueError for a file that holds no model of these
+        settings (see from_dict)."""
         with open(path, "rb") as handle:
             data = handle.read()
         if data.startswith(b"{"):
-            return cls.from_dict(json.loads(data))
+            try:
+                return cls.from_dict(json.loads(data))
+            except (KeyError, TypeError, AttributeError, IndexError) as exc:
+                raise ValueError(f"topic model incomplete: {exc!r}") from None
         try:
             state = pickle.loads(data)
         except Exception as exc:   # damaged: any of pickle's many errors
@@ -377,6 +381,8 @@ class TopicModel:
         if (not isinstance(state, dict) or state.get("format") != FORMAT
                 or state.get("features") != _FEATURES):
             raise ValueError("topic model was built with other settings; rebuild it")
+        if not all(isinstance(state.get(name), dict) for name in _COUNTS):
+            raise ValueError("topic model incomplete")
         model = cls()
         for name in _COUNTS:
             setattr(model, name, state[name])
@@ -403,7 +409,9 @@ def _bump(counter: dict, key: str, delta: int) -> None:
     if value:
         counter[key] = value
     else:
-        del counter[key]
+        # Absent when it was 0 and stays 0 (a labelled letter without a
+        # word the model reads).
+        counter.pop(key, None)
 
 
 def _bump_all(table: dict[str, dict], key: str, themes, delta: int) -> None:

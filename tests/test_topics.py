@@ -153,6 +153,22 @@ def test_a_lesson_teaches_what_its_letter_teaches(split):
         from_lessons.add(Lesson.of(letters[0]), sign=-1)   # already unlearnt
 
 
+def test_a_labelled_letter_without_words_to_learn_is_learnt_and_unlearnt(split):
+    """Only numbers and single letters: no features, and a theme no other
+    letter has (the model's word total for it stays 0)."""
+    trained = TopicModel()
+    for letter in split[0][:20]:
+        trained.add(letter)
+    before = trained.to_dict()
+    bare = split[0][0].with_changes(id="kaal", title="12 34", dossier_title=None,
+                                    body="12 34 5 x y", topics=("Ruimtevaart",),
+                                    topic_source="sidecar")
+    trained.add(bare)
+    assert trained.theme_letters["Ruimtevaart"] == 1
+    trained.add(bare, sign=-1)
+    assert trained.to_dict() == before
+
+
 def test_unlearning_everything_leaves_an_empty_model(split):
     letters = split[1][:100]
     trained = TopicModel()
@@ -199,8 +215,23 @@ def test_a_model_saved_as_json_is_read(model, split, tmp_path: Path):
 
 
 def test_a_damaged_or_foreign_model_file_is_refused(model, tmp_path: Path):
+    import pickle
+
+    from index.topics import _FEATURES, FORMAT
+
     path = tmp_path / "topics.pickle"
     path.write_bytes(b"\x80\x05kapot")
+    with pytest.raises(ValueError):
+        TopicModel.load(path)
+    path.write_bytes(pickle.dumps({"format": FORMAT, "features": _FEATURES}))
+    with pytest.raises(ValueError):   # settings right, counts missing
+        TopicModel.load(path)
+    path.write_text('{"format": 1, "features": {}, "themes": 3}', encoding="utf-8")
+    with pytest.raises(ValueError):
+        TopicModel.load(path)
+    data = model.to_dict()
+    del data["words"]
+    path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError):
         TopicModel.load(path)
     model.save(path)
