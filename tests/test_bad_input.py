@@ -244,6 +244,19 @@ def test_a_file_growing_past_the_limit_during_the_read_is_too_big(folder, tmp_pa
         files.read_source(folder / "groeit.txt")
 
 
+def test_short_reads_do_not_cut_a_letter(tmp_path, monkeypatch):
+    """A read may return less than asked (network file systems, FUSE,
+    signals); the letter is still read whole."""
+    text = text_letter("Begin van de brief over dijken. " + "Een lange zin. " * 5000
+                       + "Slot over duinen.")
+    path = tmp_path / "lang.txt"
+    path.write_text(text, encoding="utf-8")
+    real_read = os.read
+    monkeypatch.setattr(files.os, "read", lambda fd, n: real_read(fd, min(n, 4096)))
+    assert files._read_bytes(path) == text.encode("utf-8")
+    assert "Slot over duinen" in files.read_letter(path).body
+
+
 def test_nothing_lost_a_broken_file_keeps_its_last_good_version(folder, tmp_path):
     """Letters indexed == files read without error + files whose earlier
     version was kept because the new one failed (the documented policy)."""
