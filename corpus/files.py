@@ -144,7 +144,7 @@ class FolderListings:
     def __init__(self):
         self._names: dict[str, frozenset[str] | None] = {}
 
-    def of(self, path: Path) -> frozenset[str] | None:
+    def of(self, path: str | Path) -> frozenset[str] | None:
         folder = os.path.dirname(path)
         if folder not in self._names:
             try:

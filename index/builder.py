@@ -302,7 +302,7 @@ _known_digests: dict[str, str] = {}
 _worker_spool: Spool | None = None
 # Each folder listed once per reading process: listed per batch, the shared
 # corpus's large folders cost 0.6 s of listing.
-_worker_listings = FolderListings()
+_worker_listings: FolderListings | None = None
 
 
 def _init_worker(known: dict[str, str], spool: Spool) -> None:
@@ -335,7 +335,7 @@ def _parked(result):
 
 
 def _read_one(source: str, listing: frozenset[str] | None = None):
-    """`listing`: the names in the file's folder (see
+    """`listing`: the JSON names in the file's folder (see
     corpus.files.sidecar_path)."""
     path = Path(source)
     # Taken before reading: a change while the file is read shows next time.
@@ -424,7 +424,8 @@ def _write_fresh(index_dir: Path, to_write: dict, model, spool, vocabulary, stat
 
 # Below this many words, forking to analyse them costs more than it saves.
 LEARN_IN_PROCESSES = 20_000
-_learner = None   # the analyzer of _analyses_of(), inherited by fork
+# (analyzer, words) of _analyses_of(), inherited by fork rather than pickled.
+_learner: tuple | None = None
 
 
 def _learn_words(analyzer, words: list[str], procs: int) -> None:
@@ -435,18 +436,21 @@ def _learn_words(analyzer, words: list[str], procs: int) -> None:
     if procs < 2 or len(words) < LEARN_IN_PROCESSES:
         analyzer.learn({word: analyzer.analysis_of(word) for word in words})
         return
-    _learner = analyzer
+    _learner = (analyzer, words)
     try:
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             for analyses in pool.imap_unordered(_analyses_of,
-                                                [words[i::procs] for i in range(procs)]):
+                                                [(i, procs) for i in range(procs)]):
                 analyzer.learn(analyses)
     finally:
         _learner = None
 
 
-def _analyses_of(words: list[str]) -> dict:
-    return {word: _learner.analysis_of(word) for word in words}
+def _analyses_of(share: tuple[int, int]) -> dict:
+    """The analyses of every step-th word from `first` on."""
+    first, step = share
+    analyzer, words = _learner
+    return {word: analyzer.analysis_of(word) for word in words[first::step]}
 
 
 def _release_freed_memory() -> None:

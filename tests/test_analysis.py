@@ -111,6 +111,9 @@ def test_words_learnt_ahead_analyse_as_words_met_in_the_text(corpus, monkeypatch
         assert (learnt.index_positions(text, starts_learnt)
                 == plain.index_positions(text, starts_plain))
         assert starts_learnt == starts_plain
+    # What was learnt is what the text is analysed with.
+    learnt.learn({"kwantumzeppelin": ("luchtschip", ("~lucht",))})
+    assert learnt.index_positions("Kwantumzeppelin") == {"luchtschip": [0], "~lucht": [0]}
 
 
 def test_index_positions_equal_whoosh_positions_format(corpus):

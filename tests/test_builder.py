@@ -306,13 +306,17 @@ def test_an_index_with_its_vocabulary_as_json_is_updated_and_converted(folder, t
 
 def test_an_index_with_its_topic_model_as_json_is_updated_and_converted(folder, tmp_path):
     """Indexes built before the topic model was a pickle keep what it learnt."""
+    from collections import Counter
+
     from index.builder import JSON_TOPIC_MODEL, TOPIC_MODEL
-    from index.topics import TopicModel
+    from index.topics import Lesson, TopicModel
 
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)
     model = TopicModel.load(index_dir / TOPIC_MODEL)
     assert model.theme_letters
+    # A mark that only reading the JSON (not relearning from the index) keeps.
+    model.add(Lesson("99999", ("Ruimtevaart",), Counter({"zeppelin": 1})))
     (index_dir / TOPIC_MODEL).unlink()
     (index_dir / JSON_TOPIC_MODEL).write_text(json.dumps(model.to_dict()), encoding="utf-8")
 
