@@ -53,9 +53,12 @@ def discover(paths: list[str | Path]) -> Iterator[Path]:
     return map(Path, discover_sources(paths))
 
 
-def discover_sources(paths: list[str | Path]) -> Iterator[str]:
+def discover_sources(paths: list[str | Path],
+                     listings: "FolderListings | None" = None) -> Iterator[str]:
     """discover() as path strings, which the builder keys everything by: a
-    Path per file took a third of an unchanged update's walk and check."""
+    Path per file took a third of an unchanged update's walk and check.
+    `listings`, when given, gets the JSON names of every folder walked, so
+    finding sidecars lists no folder a second time."""
     seen: set[str] = set()
     for given in paths:
         path = Path(given)
@@ -67,7 +70,7 @@ def discover_sources(paths: list[str | Path]) -> Iterator[str]:
             # Walked from its real path, a folder yields real paths, except
             # for files that are symlinks: only those need resolve(), which
             # cost more than the rest of an unchanged update's walk.
-            candidates = _walk(str(path.resolve()))
+            candidates = _walk(str(path.resolve()), listings)
         for candidate, resolve in candidates:
             if not resolve:
                 resolved = candidate
@@ -96,7 +99,7 @@ def is_candidate(name: str) -> bool:
             and not _HOUSEKEEPING_RE.match(name))
 
 
-def _walk(folder: str) -> Iterator[tuple[str, bool]]:
+def _walk(folder: str, listings: "FolderListings | None") -> Iterator[tuple[str, bool]]:
     """(path, whether it is a symlink) of each candidate below `folder`, as
     os.walk() finds them without following symlinked folders, in the order
     paths sort (each folder's entries by name, files and folders alike);
@@ -107,6 +110,8 @@ def _walk(folder: str) -> Iterator[tuple[str, bool]]:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return
+    if listings is not None:
+        listings.record(folder, (entry.name for entry in entries))
     for entry in entries:
         try:
             is_dir = entry.is_dir()
@@ -114,7 +119,7 @@ def _walk(folder: str) -> Iterator[tuple[str, bool]]:
             is_dir = False
         if is_dir:
             if not entry.is_symlink() and not entry.name.startswith("."):
-                yield from _walk(entry.path)
+                yield from _walk(entry.path, listings)
         elif is_candidate(entry.name):
             yield entry.path, entry.is_symlink()
 
@@ -148,11 +153,14 @@ class FolderListings:
         folder = os.path.dirname(path)
         if folder not in self._names:
             try:
-                self._names[folder] = frozenset(
-                    name for name in os.listdir(folder) if name.endswith(".json"))
+                self.record(folder, os.listdir(folder))
             except OSError:
                 self._names[folder] = None
         return self._names[folder]
+
+    def record(self, folder: str, names) -> None:
+        """The names in `folder`, as a walk listed them."""
+        self._names[folder] = frozenset(name for name in names if name.endswith(".json"))
 
 
 def read_source(path: Path, listing: frozenset[str] | None = None) -> SourceFile:

@@ -98,12 +98,15 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report = BuildReport()
 
     store.refuse_foreign_folder(index_dir)
-    files = list(discover_sources(paths))
+    # Each folder is listed once, by the walk; checking and reading the
+    # files find their sidecars in these listings.
+    listings = FolderListings()
+    files = list(discover_sources(paths, listings))
     with _build_lock(index_dir):
         spool = Spool(_spool_dir(index_dir))
         try:
-            return _build(files, paths, index_dir, rebuild, procs, progress, report, started,
-                          spool)
+            return _build(files, listings, paths, index_dir, rebuild, procs, progress, report,
+                          started, spool)
         finally:
             spool.close()
             shutil.rmtree(spool.folder, ignore_errors=True)
@@ -135,7 +138,8 @@ def _build_lock(index_dir: Path):
         yield
 
 
-def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, started, spool):
+def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, report, started,
+           spool):
     fresh = rebuild or not store.exists(index_dir)
     existing: dict[str, sources.Indexed] = {}
     recorded = None
@@ -148,7 +152,8 @@ def _build(files, paths, index_dir: Path, rebuild, procs, progress, report, star
     known_states = {} if fresh else file_states.load(index_dir)
     states: dict[str, list] = {}
     parsed: dict[str, _Read] = {}
-    for kind, path, payload in _read_all(files, existing, known_states, procs, progress, spool):
+    for kind, path, payload in _read_all(files, listings, existing, known_states, procs,
+                                         progress, spool):
         if kind == "unchanged":
             report.unchanged += 1
             states[path] = payload
@@ -256,7 +261,7 @@ def count_letters(index_dir: Path) -> int:
 READ_BATCH = 128
 
 
-def _read_all(files: list[str], existing, known_states, procs, progress, spool):
+def _read_all(files: list[str], listings, existing, known_states, procs, progress, spool):
     """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
     file (path string), and ("words", "", counts) for the words of the
     letters before it. Files that look as they did when indexed are settled
@@ -266,7 +271,7 @@ def _read_all(files: list[str], existing, known_states, procs, progress, spool):
     pending = []
     on_record = [source for source in files
                  if source in existing and known_states.get(source) is not None]
-    looks = dict(zip(on_record, file_states.stat_keys(on_record)))
+    looks = dict(zip(on_record, file_states.stat_keys(on_record, listings)))
     for source in files:
         state = looks.get(source)
         if state is not None and state == known_states[source]:
@@ -279,7 +284,8 @@ def _read_all(files: list[str], existing, known_states, procs, progress, spool):
     batches = [pending[i:i + READ_BATCH] for i in range(0, len(pending), READ_BATCH)]
     if procs > 1 and len(pending) > 200:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(procs, initializer=_init_worker, initargs=(known, spool)) as pool:
+        with ctx.Pool(procs, initializer=_init_worker,
+                      initargs=(known, spool, listings)) as pool:
             for results, counts in pool.imap_unordered(_read_batch, batches):
                 for result in results:
                     done += 1
@@ -287,7 +293,7 @@ def _read_all(files: list[str], existing, known_states, procs, progress, spool):
                     yield result
                 yield "words", "", counts
     else:
-        _init_worker(known, spool)
+        _init_worker(known, spool, listings)
         for batch in batches:
             results, counts = _read_batch(batch)
             for result in results:
@@ -300,14 +306,14 @@ def _read_all(files: list[str], existing, known_states, procs, progress, spool):
 # Source -> content hash of the letters already indexed.
 _known_digests: dict[str, str] = {}
 _worker_spool: Spool | None = None
-# Each folder listed once per reading process: listed per batch, the shared
-# corpus's large folders cost 0.6 s of listing.
+# The walk's folder listings, inherited by fork (listed per batch, the
+# shared corpus's large folders cost 0.6 s of listing).
 _worker_listings: FolderListings | None = None
 
 
-def _init_worker(known: dict[str, str], spool: Spool) -> None:
+def _init_worker(known: dict[str, str], spool: Spool, listings: FolderListings) -> None:
     global _known_digests, _worker_spool, _worker_listings
-    _known_digests, _worker_spool, _worker_listings = known, spool, FolderListings()
+    _known_digests, _worker_spool, _worker_listings = known, spool, listings
 
 
 def _read_batch(paths: list[str]):

@@ -31,11 +31,13 @@ def stat_key(path: str | Path, listing: frozenset[str] | None = None) -> list | 
         return None
 
 
-def stat_keys(paths: list[str] | list[Path]) -> list[list | None]:
+def stat_keys(paths: list[str] | list[Path],
+              listings: FolderListings | None = None) -> list[list | None]:
     """stat_key() of each path, each folder listed once to find the
-    sidecars: two stat() calls per file for sidecars that are mostly not
-    there cost more than the rest of an unchanged update's check."""
-    listings = FolderListings()
+    sidecars (or not again: `listings` of the walk that found the paths):
+    two stat() calls per file for sidecars that are mostly not there cost
+    more than the rest of an unchanged update's check."""
+    listings = listings or FolderListings()
     return [stat_key(path, listings.of(path)) for path in paths]
 
 

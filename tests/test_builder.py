@@ -1,5 +1,6 @@
 """Building and updating an index from real files, copied into temp folders."""
 import json
+import os
 import shutil
 
 import pytest
@@ -393,3 +394,25 @@ def test_a_fresh_build_keeps_its_word_analyses_for_updates(folder, tmp_path, mon
     assert build_index([folder], index_dir, procs=1).updated == 1
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest(query="kwantumcomputers")).total == 1
+
+
+def test_each_folder_is_listed_once_by_the_walk_and_sidecars_found_in_it(
+        folder, tmp_path, monkeypatch):
+    """Checking and reading the files find their sidecars in the walk's
+    folder listings instead of listing every folder again."""
+    import corpus.files as files
+
+    xml = sorted(folder.glob("*.xml"))[0]
+    xml.with_suffix(".json").write_text(json.dumps({"topics": ["Defensie"]}),
+                                        encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(files.os, "listdir", lambda p: listed.append(p) or real_listdir(p))
+    build_index([folder], index_dir, procs=1)
+    xml.with_suffix(".json").write_text(json.dumps({"topics": ["Zorg en gezondheid"]}), encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    # (os.listdir is Whoosh's too: it lists the index's folders.)
+    assert [p for p in map(str, listed) if p.startswith(str(folder))] == []
+    with Searcher(index_dir) as searcher:
+        assert searcher.search(SearchRequest(query="", filters={"topic": ["Zorg en gezondheid"]})).total >= 1
