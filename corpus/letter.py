@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,10 @@ class Letter:
     format: str | None = None          # "koop-xml", "koop-html", "text", "markdown"
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        # Every field is a str, an int, None or a tuple of str: a shallow
+        # copy will do, where asdict() copies each value deeply (half the
+        # time of making a document to index).
+        data = {name: getattr(self, name) for name in _FIELD_ORDER}
         for name in ("topics", "subtopics", "references"):
             data[name] = list(data[name])
         return data
@@ -67,7 +70,8 @@ class Letter:
 
 
 # Read once: dataclasses.fields() per letter was a fifth of reading a hit.
-_FIELD_NAMES = frozenset(f.name for f in fields(Letter))
+_FIELD_ORDER = tuple(f.name for f in fields(Letter))
+_FIELD_NAMES = frozenset(_FIELD_ORDER)
 _MOTIE_NAMES = re.compile(r"\s+en\s+")
 _CO_SIGNERS = re.compile(r"\s*c\.s\.$")
 

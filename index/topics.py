@@ -83,8 +83,7 @@ def features(letter: Letter, body_stems: Iterable[str] | None = None) -> Counter
     writer has them anyway), so the body is not analysed a second time.
     """
     if body_stems is None:
-        raws = set(_TOKEN.findall(letter.body, 0, body_text_end(letter.body)))
-        body_stems = set(map(_analyse_word, raws))
+        body_stems = _analysed_body_stems(letter.body)
     counts = Counter(body_stems)
     heads = " ".join(t for t in (letter.title, letter.dossier_title) if t)
     for word in set(analyse(heads)):
@@ -97,13 +96,24 @@ def features(letter: Letter, body_stems: Iterable[str] | None = None) -> Counter
     return counts
 
 
-def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> Iterator[str]:
-    """The stems features() reads in `body`, from the index analyzer's
-    terms and word offsets of it (DutchAnalyzer.index_positions). Lazy: a
-    letter with given topics, or of a dossier the model knows, needs none."""
-    end = body_text_end(body)
-    return (term for term, positions in terms.items()
-            if starts[positions[0]] < end and not term.startswith(PART_MARK))
+def _analysed_body_stems(body: str) -> set[str]:
+    raws = set(_TOKEN.findall(body, 0, body_text_end(body)))
+    return set(map(_analyse_word, raws))
+
+
+def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> Iterable[str]:
+    """The distinct stems of the words features() reads in `body`, from the
+    index analyzer's terms and word offsets of it
+    (DutchAnalyzer.index_positions), compound parts and numbers included:
+    features() leaves those out. Lazy for a long body: a letter with given
+    topics, or of a dossier the model knows, needs none."""
+    if len(body) <= MAX_BODY_CHARS:
+        return terms.keys()
+    return _stems_before(body_text_end(body), terms, starts)
+
+
+def _stems_before(end: int, terms: dict[str, list[int]], starts: list[int]) -> Iterator[str]:
+    return (term for term, positions in terms.items() if starts[positions[0]] < end)
 
 
 def body_text_end(body: str) -> int:
@@ -251,17 +261,12 @@ class TopicModel:
         """Themes with their tempered probability, most likely first; empty
         when the letter shares no word with the labelled letters."""
         themes, rows, log_norm = self._scoring_weights()
-        known = rows.words.get
-        seen, counts = [], []
-        for word, n in features(letter, body_stems).items():
-            row = known(word)
-            if row is not None:   # unseen words say nothing about any theme
-                seen.append(row)
-                counts.append(n)
-        if not seen:
+        found = _known_features(letter, body_stems, rows.words)
+        if not found:
             return []
+        seen = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
+        counts = list(found.values())
         tokens = sum(counts)
-        seen = np.array(seen, dtype=np.int64)
         sizes = rows.sizes[seen]
         entries = run_indexes(rows.starts[seen], sizes)
         sums = np.bincount(rows.themes[entries],
@@ -387,6 +392,25 @@ class TopicModel:
         for name in _COUNTS:
             setattr(model, name, state[name])
         return model
+
+
+def _known_features(letter: Letter, body_stems: Iterable[str] | None,
+                    rows: dict[str, int]) -> dict[int, int]:
+    """features() of the letter, only the words in `rows` (word -> row), as
+    row -> weight. Every word the model knows passed features()'s filters
+    when it was learnt, so looking the words up first makes filtering the
+    others (most words of a letter) unnecessary: scoring took half the time
+    (one-off script, the shared corpus's 11,500 letters to score)."""
+    known = rows.get
+    if body_stems is None:
+        body_stems = _analysed_body_stems(letter.body)
+    found = dict.fromkeys(map(known, body_stems), 1)
+    found.pop(None, None)
+    heads = " ".join(t for t in (letter.title, letter.dossier_title) if t)
+    for row in set(map(known, analyse(heads))):
+        if row is not None:
+            found[row] = found.get(row, 0) + TITLE_WEIGHT
+    return found
 
 
 def with_topics(letter: Letter, model: TopicModel,

@@ -277,3 +277,28 @@ def test_features_from_the_index_analysis_equal_features_from_the_text(xml_lette
     cut = features(letters[-1])
     assert analyse("kernwapenbeleid")[0] in cut
     assert analyse("zwartekousenfabriek")[0] not in cut
+
+
+def test_scores_read_the_known_words_of_the_features(model, xml_letters):
+    """scores() looks a letter's words up in the model before filtering
+    them as features() does; the weights it sums must be those of exactly
+    the features the model knows, from the text or from the index's terms."""
+    from index.topics import MAX_BODY_CHARS, _known_features, body_stems, features
+    analyzer = dutch_analyzer()
+    rows = model._scoring_weights()[1].words
+    long_body = " ".join(l.body for l in xml_letters[:60])
+    assert len(long_body) > MAX_BODY_CHARS
+    letters = [hide(l) for l in xml_letters[-30:]]
+    letters.append(letters[0].with_changes(body=long_body))
+    for letter in letters:
+        expected = {rows[w]: n for w, n in features(letter).items() if w in rows}
+        assert expected
+        assert _known_features(letter, None, rows) == expected
+        starts: list[int] = []
+        terms = analyzer.index_positions(letter.body, starts)
+        assert _known_features(letter, body_stems(letter.body, terms, starts), rows) == expected
+        # The same weights summed in another order: equal up to rounding.
+        indexed = model.scores(letter, body_stems(letter.body, terms, starts))
+        from_text = model.scores(letter)
+        assert [t for t, _ in indexed] == [t for t, _ in from_text]
+        assert [p for _, p in indexed] == pytest.approx([p for _, p in from_text], abs=1e-12)
