@@ -331,33 +331,78 @@ def _write_field(fieldwriter, arrays: ArrayWriter, name: str, field, names: list
 
 # Whoosh's value bytes of a posting at one position, by position: most
 # postings (a word once in a letter) are one of a few thousand.
-_SINGLE_POSITION: dict[int, bytes] = {}
+class _SinglePositions(dict):
+    def __missing__(self, delta: int) -> bytes:
+        value = pack_uint(1) + dumps([delta], 2)
+        if len(self) < 100_000:
+            self[delta] = value
+        return value
+
+
+_SINGLE_POSITION = _SinglePositions()
+# pickle.dumps(list, 2) of 2 to _BATCH ints: the list (memoised), a mark,
+# each int (K: one byte, M: two, J: four), appends, stop. Longer lists are
+# pickled in batches of _BATCH and left to pickle.
+_LIST_START = np.frombuffer(b"\x80\x02]q\x00(", dtype=np.uint8)
+_LIST_END = np.frombuffer(b"e.", dtype=np.uint8)
+_BATCH = 1000
 
 
 def _position_values(positions, sizes) -> list[bytes]:
     """whoosh.formats.Positions.encode() of each posting's run of positions
-    (pack_uint(count) + the pickled list of position deltas)."""
+    (pack_uint(count) + the pickled list of position deltas), the same
+    bytes. The postings at several positions are encoded together with
+    numpy: one pickle.dumps() each took 1.7 s of the shared corpus's 8.7 s
+    of writing postings in one process (one-off script)."""
+    sizes = sizes.astype(np.int64)
     deltas = positions.astype(np.int64)
     deltas[1:] -= positions[:-1]
     firsts = np.cumsum(sizes) - sizes
-    deltas[firsts[sizes > 0]] = positions[firsts[sizes > 0]]
-    deltas = deltas.tolist()
-    single = _SINGLE_POSITION
-    values = []
-    at = 0
-    for size in sizes.tolist():
-        if size == 1:
-            delta = deltas[at]
-            value = single.get(delta)
-            if value is None:
-                value = pack_uint(1) + dumps([delta], 2)
-                if len(single) < 100_000:
-                    single[delta] = value
-        else:
-            value = pack_uint(size) + dumps(deltas[at:at + size], 2)
-        values.append(value)
-        at += size
-    return values
+    present = sizes > 0
+    deltas[firsts[present]] = positions[firsts[present]]
+    values = np.empty(len(sizes), dtype=object)
+    single = sizes == 1
+    values[single] = list(map(_SINGLE_POSITION.__getitem__, deltas[firsts[single]].tolist()))
+    several = (sizes > 1) & (sizes <= _BATCH)
+    values[several] = _encoded_lists(deltas, firsts[several], sizes[several])
+    for i in np.flatnonzero(~single & ~several).tolist():   # none, or very many
+        run = deltas[firsts[i]:firsts[i] + sizes[i]].tolist()
+        values[i] = pack_uint(len(run)) + dumps(run, 2)
+    return values.tolist()
+
+
+def _encoded_lists(deltas, firsts, sizes) -> list[bytes]:
+    """pack_uint(size) + pickle.dumps(list, 2) of each run of deltas (of 2
+    to _BATCH non-negative ints below 2**31)."""
+    if not len(sizes):
+        return []
+    items = deltas[run_indexes(firsts, sizes)]
+    widths = np.where(items < 256, 2, np.where(items < 65536, 3, 5))
+    head = 4 + len(_LIST_START)
+    # Each run's bytes: pack_uint(size), the list's start, its items, its end.
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    item_bytes = np.bincount(owner, weights=widths, minlength=len(sizes)).astype(np.int64)
+    lengths = head + item_bytes + len(_LIST_END)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    out = np.zeros(int(ends[-1]), dtype=np.uint8)
+    out[starts[:, None] + np.arange(4)] = (
+        sizes[:, None] >> np.array([24, 16, 8, 0])) & 255      # big-endian uint
+    out[starts[:, None] + np.arange(4, head)] = _LIST_START
+    out[(ends - len(_LIST_END))[:, None] + np.arange(len(_LIST_END))] = _LIST_END
+    # Where each item goes: after its run's head and the items before it.
+    before = np.cumsum(widths) - widths
+    run_first = np.cumsum(sizes) - sizes
+    at = starts[owner] + head + before - before[run_first][owner]
+    out[at] = np.where(widths == 2, ord("K"), np.where(widths == 3, ord("M"), ord("J")))
+    out[at + 1] = items & 255
+    wide = widths > 2
+    out[at[wide] + 2] = (items[wide] >> 8) & 255
+    widest = widths == 5
+    out[at[widest] + 3] = (items[widest] >> 16) & 255
+    out[at[widest] + 4] = (items[widest] >> 24) & 255
+    blob = out.tobytes()
+    return [blob[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
 
 
 _TERMINFO = W3TermInfo._struct

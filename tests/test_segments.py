@@ -88,3 +88,27 @@ def test_a_failing_writer_is_reported_and_commits_nothing(letters, tmp_path, pro
         write_segments(ix, documents, broken, procs=procs)
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 0
+
+
+def test_position_values_are_whoosh_s_own_bytes():
+    """Postings' position bytes, encoded together with numpy, are the bytes
+    Whoosh's Positions format makes of each: runs of no, one, several and
+    more than a pickle batch of positions, with gaps of every int width."""
+    import random
+
+    import numpy as np
+    from whoosh.formats import Positions
+
+    from index.segments import _position_values
+
+    rng = random.Random(5)
+    runs = [[], [0], [7], [300], [70_000], [0, 1], [3, 255, 256, 65_535, 65_536, 2**31 - 1]]
+    for size in [2, 3, 10, 999, 1000, 1001, 2500]:
+        gaps = [rng.choice([1, 2, 200, 256, 1000, 65_536, 100_000]) for _ in range(size)]
+        runs.append(list(np.cumsum(gaps) - gaps[0]))
+    runs += [sorted(rng.sample(range(5_000_000), rng.randint(1, 40))) for _ in range(300)]
+    rng.shuffle(runs)
+    positions = np.array([p for run in runs for p in run], dtype=np.uint32)
+    sizes = np.array([len(run) for run in runs], dtype=np.uint32)
+    encode = Positions().encode
+    assert _position_values(positions, sizes) == [encode([int(p) for p in run]) for run in runs]
