@@ -19,10 +19,12 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from queue import Empty
 from typing import Callable
 
 from whoosh.writing import MERGE_SMALL
@@ -33,13 +35,14 @@ from corpus.files import (FolderListings, discover_sources, fallback_id, parse_s
 from corpus.letter import Letter
 
 from . import file_states, posting_arrays, sources, store, word_analyses
+from .store import ReadingFailed
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .posting_arrays import OFFSETS_FIELD
 from .segments import ANALYSED_BODY, write_segments
 from .spool import Parked, Spool
 from .topics import Lesson, TopicModel, body_stems, with_topics
-from .vocabulary import Vocabulary, count_words
+from .vocabulary import Vocabulary, count_more_words, count_words, fold_counts
 
 TOPIC_MODEL = "topics.pickle"
 # Indexes built before 2026-12-03 have this instead; the next update
@@ -253,18 +256,17 @@ def count_letters(index_dir: Path) -> int:
         return searcher.doc_count()
 
 
-# Files a reading process reads before it hands their letters over, with
-# one count of their words: a count per letter cost more to send and to add
-# up than to make, and one per 128 letters less than one per 32 (the
-# shared corpus read in 8.3-9.0 s against 10.7-13.5 s, the build's CPU
-# 46 s against 50 s and more).
+# Files a reading process reads before it hands their letters over: one
+# message per 128 letters cost less than one per 32 (the shared corpus read
+# in 8.3-9.0 s against 10.7-13.5 s, the build's CPU 46 s against 50 s and
+# more).
 READ_BATCH = 128
 
 
 def _read_all(files: list[str], listings, existing, known_states, procs, progress, spool):
     """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
     file (path string), and ("words", "", counts) for the words of the
-    letters before it. Files that look as they did when indexed are settled
+    letters read. Files that look as they did when indexed are settled
     here with a stat() each; only the others go to the reading processes."""
     total = len(files)
     progress("lezen", 0, total)
@@ -282,47 +284,103 @@ def _read_all(files: list[str], listings, existing, known_states, procs, progres
     progress("lezen", done, total)
     known = {source: entry.digest for source, entry in existing.items()}
     batches = [pending[i:i + READ_BATCH] for i in range(0, len(pending), READ_BATCH)]
+    _init_worker(known, spool, listings, batches)
     if procs > 1 and len(pending) > 200:
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(procs, initializer=_init_worker,
-                      initargs=(known, spool, listings)) as pool:
-            for results, counts in pool.imap_unordered(_read_batch, batches):
-                for result in results:
-                    done += 1
-                    progress("lezen", done, total)
-                    yield result
-                yield "words", "", counts
+        read = _read_in_processes(min(procs, len(batches)))
     else:
-        _init_worker(known, spool, listings)
-        for batch in batches:
-            results, counts = _read_batch(batch)
-            for result in results:
-                done += 1
-                yield result
-                progress("lezen", done, total)
-            yield "words", "", counts
+        read = _read_here()
+    for kind, payload in read:
+        if kind == "words":
+            yield "words", "", payload
+            continue
+        for result in payload:
+            done += 1
+            progress("lezen", done, total)
+            yield result
 
 
+# What the reading processes inherit by fork.
 # Source -> content hash of the letters already indexed.
 _known_digests: dict[str, str] = {}
 _worker_spool: Spool | None = None
-# The walk's folder listings, inherited by fork (listed per batch, the
-# shared corpus's large folders cost 0.6 s of listing).
+# The walk's folder listings (listed per batch, the shared corpus's large
+# folders cost 0.6 s of listing).
 _worker_listings: FolderListings | None = None
+_batches: list[list[str]] = []
 
 
-def _init_worker(known: dict[str, str], spool: Spool, listings: FolderListings) -> None:
-    global _known_digests, _worker_spool, _worker_listings
-    _known_digests, _worker_spool, _worker_listings = known, spool, listings
+def _init_worker(known: dict[str, str], spool: Spool, listings: FolderListings,
+                 batches: list[list[str]]) -> None:
+    global _known_digests, _worker_spool, _worker_listings, _batches
+    _known_digests, _worker_spool, _worker_listings, _batches = known, spool, listings, batches
 
 
-def _read_batch(paths: list[str]):
-    """(_read_one() of each path, the word counts of the letters read)."""
+def _read_here():
+    """("letters", results) per batch, then ("words", counts): in this process."""
+    counts = Counter()
+    for batch in _batches:
+        yield "letters", _read_batch(batch, counts)
+    yield "words", fold_counts(counts)
+
+
+def _read_in_processes(procs: int):
+    """_read_here() by `procs` processes, each taking the next batch when
+    done with one. Each counts the words of all its letters and sends the
+    counts once, when the batches run out: a count per batch cost the main
+    process (which shares the cores with them) 0.5 s of adding up for the
+    shared corpus, and as much again to send and receive."""
+    ctx = multiprocessing.get_context("fork")
+    tasks, results = ctx.SimpleQueue(), ctx.Queue()
+    readers = [ctx.Process(target=_reader, args=(tasks, results), daemon=True)
+               for _ in range(procs)]
+    try:
+        for reader in readers:
+            reader.start()
+        for number in range(len(_batches)):
+            tasks.put(number)
+        for _ in readers:
+            tasks.put(None)
+        counting = procs
+        while counting:
+            try:
+                kind, payload = results.get(timeout=0.5)
+            except Empty:
+                if any(reader.exitcode not in (None, 0) for reader in readers):
+                    raise ReadingFailed("Een leesproces is onverwacht gestopt; de index is "
+                                        "niet veranderd.") from None
+                continue
+            if kind == "error":
+                raise ReadingFailed(payload)
+            if kind == "words":
+                counting -= 1
+            yield kind, payload
+    finally:
+        for reader in readers:
+            if reader.is_alive():
+                reader.terminate()
+            reader.join()
+
+
+def _reader(tasks, results) -> None:
+    counts = Counter()
+    try:
+        for number in iter(tasks.get, None):
+            results.put(("letters", _read_batch(_batches[number], counts)))
+        results.put(("words", fold_counts(counts)))
+    except BaseException as exc:
+        results.put(("error", f"Lezen van de bestanden mislukt ({type(exc).__name__}: "
+                              f"{exc}); de index is niet veranderd."))
+
+
+def _read_batch(paths: list[str], counts: Counter) -> list:
+    """_read_one() of each path; the words of the letters read are added
+    to `counts` (count_more_words)."""
     listings = _worker_listings
     results = [_read_one(path, listings.of(path)) for path in paths]
     bodies = [payload[1].body for kind, _, payload in results if kind == "letter"]
     # Letters joined by a line break count as they do one by one.
-    return [_parked(result) for result in results], count_words("\n".join(bodies))
+    count_more_words(counts, "\n".join(bodies))
+    return [_parked(result) for result in results]
 
 
 def _parked(result):

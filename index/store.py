@@ -43,6 +43,10 @@ class WriteFailed(IndexStoreError):
     pass
 
 
+class ReadingFailed(IndexStoreError):
+    """A process reading the files for a build failed; nothing was written."""
+
+
 class NotAnIndex(IndexStoreError):
     """The index folder holds something else: a build would replace it."""
 

@@ -31,7 +31,21 @@ _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 def count_words(text: str) -> Counter:
     """Folded, lower-case words of a text with their counts."""
-    counts = Counter(_WORD_RE.findall(text.lower()))
+    counts = Counter()
+    count_more_words(counts, text)
+    return fold_counts(counts)
+
+
+def count_more_words(counts: Counter, text: str) -> None:
+    """Add the lower-case words of a text to `counts`, not yet folded: a
+    reading process counts all its letters' words in one Counter (C code
+    per word) and folds it once, with fold_counts(), when it is done."""
+    counts.update(_WORD_RE.findall(text.lower()))
+
+
+def fold_counts(counts: Counter) -> Counter:
+    """`counts` with each word folded (technologieën -> technologieen),
+    changed in place and returned."""
     # Folded per distinct word, not per occurrence (a Python call each):
     # most words are ASCII, which folding leaves as they are.
     for word in [w for w in counts if not w.isascii()]:

@@ -163,6 +163,36 @@ def test_parallel_build_equals_serial_build(corpus, tmp_path):
     parallel = build_index(files, tmp_path / "b", procs=2)
     assert serial.letters == parallel.letters == 300
     assert ids(tmp_path / "a") == ids(tmp_path / "b")
+    # Each reading process counts its letters' words and sends them once.
+    from corpus.files import parse_source, read_source
+    from index.vocabulary import Vocabulary, count_words
+    expected = Vocabulary()
+    for path in files:
+        expected.add(count_words(parse_source(read_source(path)).body))
+    serial_words = Vocabulary.load(tmp_path / "a").counts
+    assert Vocabulary.load(tmp_path / "b").counts == serial_words
+    assert serial_words == expected.counts
+
+
+def test_a_reading_process_that_dies_stops_the_build_and_keeps_the_index(corpus, tmp_path,
+                                                                          monkeypatch):
+    """A reading process killed (out of memory, say) used to leave the build
+    waiting for it for ever."""
+    from index import builder
+    from index.store import ReadingFailed
+    files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
+    build_index(files[:50], tmp_path / "ix", procs=1)
+    read_one = builder._read_one
+
+    def dies_on_one(source, listing=None):
+        if source.endswith(files[250].name):
+            os._exit(9)
+        return read_one(source, listing)
+
+    monkeypatch.setattr(builder, "_read_one", dies_on_one)
+    with pytest.raises(ReadingFailed, match="leesproces"):
+        build_index(files, tmp_path / "ix", procs=2)
+    assert len(ids(tmp_path / "ix")) == 50
 
 
 def test_lost_topic_model_is_relearnt_from_the_index(folder, tmp_path):
