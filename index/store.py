@@ -43,8 +43,9 @@ class WriteFailed(IndexStoreError):
     pass
 
 
-class ReadingFailed(IndexStoreError):
-    """A process reading the files for a build failed; nothing was written."""
+class BuildFailed(IndexStoreError):
+    """A process reading or analysing for a build failed before anything
+    was written."""
 
 
 class NotAnIndex(IndexStoreError):

@@ -84,7 +84,7 @@ def test_single_pass_analyzer_equals_the_filter_chain(corpus):
 
 def test_words_learnt_ahead_analyse_as_words_met_in_the_text(corpus, monkeypatch):
     """A fresh build has its analyzer learn the corpus's recurring words
-    first, in two processes (index.builder._learn_words); the text is then
+    first, in two processes (index.builder._Learning); the text is then
     analysed exactly as without."""
     from collections import Counter
 
@@ -102,7 +102,10 @@ def test_words_learnt_ahead_analyse_as_words_met_in_the_text(corpus, monkeypatch
     words = [w for w, n in counts.items() if n > 1]
     monkeypatch.setattr(builder, "LEARN_IN_PROCESSES", 1000)
     assert len(words) > 1000   # learnt in two processes
-    builder._learn_words(learnt, words, 2)
+    learning = builder._Learning(learnt, words, 2)
+    assert len(learning.learners) == 2
+    learning.finish()
+    learning.stop()
     assert len(learnt._known) == len(words)
     compound = next(w for w in words if plain.analysis_of(w)[1])
     assert learnt._known[compound] == plain.analysis_of(compound)

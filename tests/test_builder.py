@@ -179,7 +179,7 @@ def test_a_reading_process_that_dies_stops_the_build_and_keeps_the_index(corpus,
     """A reading process killed (out of memory, say) used to leave the build
     waiting for it for ever."""
     from index import builder
-    from index.store import ReadingFailed
+    from index.store import BuildFailed
     files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
     build_index(files[:50], tmp_path / "ix", procs=1)
     read_one = builder._read_one
@@ -190,7 +190,7 @@ def test_a_reading_process_that_dies_stops_the_build_and_keeps_the_index(corpus,
         return read_one(source, listing)
 
     monkeypatch.setattr(builder, "_read_one", dies_on_one)
-    with pytest.raises(ReadingFailed, match="leesproces"):
+    with pytest.raises(BuildFailed, match="leesproces"):
         build_index(files, tmp_path / "ix", procs=2)
     assert len(ids(tmp_path / "ix")) == 50
 
@@ -446,3 +446,16 @@ def test_each_folder_is_listed_once_by_the_walk_and_sidecars_found_in_it(
     assert [p for p in map(str, listed) if p.startswith(str(folder))] == []
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest(query="", filters={"topic": ["Zorg en gezondheid"]})).total >= 1
+
+
+def test_an_analysing_process_that_dies_stops_the_build_and_keeps_the_index(
+        corpus, tmp_path, monkeypatch):
+    from index import builder
+    from index.store import BuildFailed
+    files = sorted((corpus / "kst-xml").glob("*.xml"))[:300]
+    build_index(files[:50], tmp_path / "ix", procs=1)
+    monkeypatch.setattr(builder, "LEARN_IN_PROCESSES", 100)
+    monkeypatch.setattr(builder, "_analyses_of", lambda first, step, results: os._exit(9))
+    with pytest.raises(BuildFailed, match="analyseproces"):
+        build_index(files, tmp_path / "ix", procs=2, rebuild=True)
+    assert len(ids(tmp_path / "ix")) == 50
