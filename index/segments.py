@@ -23,7 +23,7 @@ from collections import defaultdict
 from operator import sub
 from pickle import dumps
 from queue import Empty
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -557,24 +557,25 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
                    delete: Sequence[tuple[str, str]] = ()) -> list:
     """Write one document per item (``make_document(item)``, called in the
     writing process) as new segments of `ix` and commit them. `procs`
-    processes each write a share of `items`, inherited by fork rather than
-    pickled. The documents holding one of the `delete` terms ((field, text)
+    processes write them, each taking the next WRITE_BATCH items when done
+    with its last (the items are inherited by fork rather than pickled).
+    The documents holding one of the `delete` terms ((field, text)
     pairs: an update's old versions) leave the index in the same commit, so
     a reader never sees a letter twice or not at all. Nobody else may be
     writing to `ix`."""
     progress = progress or (lambda done: None)
-    shares = _shares(len(items), procs)
+    procs = _processes(len(items), procs)
     lock = ix.lock("WRITELOCK")
     if not lock.acquire(False):
         raise IndexBusy(f"De index in {ix.storage.folder} wordt al door een ander proces geschreven.")
     try:
-        if len(shares) <= 1:
+        if procs <= 1:
             try:
                 segments = _write_share(ix, items, make_document, range(len(items)), progress)
             except Exception as exc:
                 raise WriteFailed(_failure(exc)) from exc
         else:
-            segments = _write_in_processes(ix, items, make_document, shares, progress)
+            segments = _write_in_processes(ix, items, make_document, procs, progress)
         toc = ix._read_toc()
         segments = _with_deletions(ix, toc, delete) + segments
         generation = toc.generation + 1
@@ -607,18 +608,23 @@ def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> li
     return segments
 
 
-def _shares(total: int, procs: int) -> list[range]:
-    """Every procs-th item to each process. Contiguous halves of the shared
-    corpus took 32 s and 86 s to write (its folders hold letters of very
-    different lengths), so one process worked alone for most of the time."""
+def _processes(total: int, procs: int) -> int:
     # Forking for a few hundred letters costs more than it saves.
-    procs = max(1, min(procs, total // 500 or 1))
-    return [range(first, total, procs) for first in range(procs)]
+    return max(1, min(procs, total // 500 or 1))
 
 
-def _write_share(ix, items, make_document, share: range, progress) -> list:
+# Items a writing process takes at a time. Each taking a fixed share (every
+# procs-th item) left one idle whenever the other's core was slowed down,
+# which on a shared machine it often is (rounds of the same build took 20 s
+# and 28 s); contiguous halves of the shared corpus took 32 s and 86 s to
+# write (its folders hold letters of very different lengths).
+WRITE_BATCH = 32
+
+
+def _write_share(ix, items, make_document, numbers: Iterable[int], progress) -> list:
+    """Documents of the items with these numbers as segments."""
     segments = []
-    numbers = iter(share)
+    numbers = iter(numbers)
     done = 0
     n = next(numbers, None)
     while n is not None:
@@ -634,23 +640,28 @@ def _write_share(ix, items, make_document, share: range, progress) -> list:
         except BaseException:
             builder._close_segment()
             raise
-    progress(len(share))
+    progress(done)
     return segments
 
 
-# What the forked writing processes inherit: (ix, items, make_document, queue).
+# What the forked writing processes inherit: (ix, items, make_document,
+# tasks, queue).
 _inherited: tuple | None = None
 
 
-def _child(share: range) -> None:
-    ix, items, make_document, queue = _inherited
-    start = share.start
+def _child(number: int) -> None:
+    ix, items, make_document, tasks, queue = _inherited
+
+    def taken():
+        for first in iter(tasks.get, None):
+            yield from range(first, min(first + WRITE_BATCH, len(items)))
+
     try:
-        segments = _write_share(ix, items, make_document, share,
-                                lambda done: queue.put(("progress", start, done)))
-        queue.put(("done", start, segments))
+        segments = _write_share(ix, items, make_document, taken(),
+                                lambda done: queue.put(("progress", number, done)))
+        queue.put(("done", number, segments))
     except BaseException as exc:
-        queue.put(("error", start, _failure(exc)))
+        queue.put(("error", number, _failure(exc)))
 
 
 def _failure(exc: BaseException) -> str:
@@ -658,12 +669,13 @@ def _failure(exc: BaseException) -> str:
             "de vorige index is bewaard.")
 
 
-def _write_in_processes(ix, items, make_document, shares, progress) -> list:
+def _write_in_processes(ix, items, make_document, procs: int, progress) -> list:
     global _inherited
     ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    _inherited = (ix, items, make_document, queue)
-    children = [ctx.Process(target=_child, args=(share,), daemon=True) for share in shares]
+    tasks, queue = ctx.SimpleQueue(), ctx.Queue()
+    _inherited = (ix, items, make_document, tasks, queue)
+    children = [ctx.Process(target=_child, args=(number,), daemon=True)
+                for number in range(procs)]
     results: dict[int, list] = {}
     done: dict[int, int] = {}
     # The children only read the parent's letters; with the collector kept
@@ -672,9 +684,13 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
     try:
         for child in children:
             child.start()
-        while len(results) < len(shares):
+        for first in range(0, len(items), WRITE_BATCH):
+            tasks.put(first)
+        for _ in children:
+            tasks.put(None)
+        while len(results) < procs:
             try:
-                kind, start, payload = queue.get(timeout=0.5)
+                kind, number, payload = queue.get(timeout=0.5)
             except Empty:
                 if any(child.exitcode not in (None, 0) for child in children):
                     raise WriteFailed("Een schrijfproces is onverwacht gestopt; de vorige index is bewaard.") from None
@@ -682,10 +698,10 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
             if kind == "error":
                 raise WriteFailed(payload)
             if kind == "progress":
-                done[start] = payload
+                done[number] = payload
                 progress(sum(done.values()))
             else:
-                results[start] = payload
+                results[number] = payload
     finally:
         gc.unfreeze()
         _inherited = None
@@ -693,4 +709,4 @@ def _write_in_processes(ix, items, make_document, shares, progress) -> list:
             if child.is_alive():
                 child.terminate()
             child.join()
-    return [segment for start in sorted(results) for segment in results[start]]
+    return [segment for number in sorted(results) for segment in results[number]]

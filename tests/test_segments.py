@@ -47,14 +47,15 @@ def _contents(index_dir):
 
 
 @pytest.fixture
-def even_shares(monkeypatch):
-    """As many writing processes as asked for, however few the letters."""
-    monkeypatch.setattr("index.segments._shares", lambda total, n: [
-        range(i, total, n) for i in range(n)])
+def processes_as_asked(monkeypatch):
+    """As many writing processes as asked for, however few the letters, and
+    small batches, so that each takes several."""
+    monkeypatch.setattr("index.segments._processes", lambda total, n: n)
+    monkeypatch.setattr("index.segments.WRITE_BATCH", 7)
 
 
 @pytest.mark.parametrize("procs", [1, 2])
-def test_fast_writer_equals_whoosh_writer(letters, tmp_path, procs, monkeypatch, even_shares):
+def test_fast_writer_equals_whoosh_writer(letters, tmp_path, procs, monkeypatch, processes_as_asked):
     monkeypatch.setattr("index.segments.SEGMENT_POSTINGS", 20_000)  # several segments each
     counts = {}
     for _, letter in letters:
@@ -76,7 +77,7 @@ def test_fast_writer_equals_whoosh_writer(letters, tmp_path, procs, monkeypatch,
 
 
 @pytest.mark.parametrize("procs", [1, 2])
-def test_a_failing_writer_is_reported_and_commits_nothing(letters, tmp_path, procs, even_shares):
+def test_a_failing_writer_is_reported_and_commits_nothing(letters, tmp_path, procs, processes_as_asked):
     def broken(document):
         if document["id"] == letters[-1][1].id:
             raise ValueError("kapot")
