@@ -613,11 +613,13 @@ def _processes(total: int, procs: int) -> int:
     return max(1, min(procs, total // 500 or 1))
 
 
-# Items a writing process takes at a time. Each taking a fixed share (every
-# procs-th item) left one idle whenever the other's core was slowed down,
-# which on a shared machine it often is (rounds of the same build took 20 s
-# and 28 s); contiguous halves of the shared corpus took 32 s and 86 s to
-# write (its folders hold letters of very different lengths).
+# Items a writing process takes at a time. With a fixed share each (every
+# procs-th item), one would wait idle for the other whenever the other's
+# core is slowed down for a while, which on a shared machine happens
+# (rounds of the same build took 20 s and 28 s here; in the runs measured
+# the two finished within half a second of each other either way).
+# Contiguous halves of the shared corpus took 32 s and 86 s to write (its
+# folders hold letters of very different lengths).
 WRITE_BATCH = 32
 
 
