@@ -424,10 +424,10 @@ class _TermWriter:
     each block's header). Searches read postings from the posting arrays,
     so these blocks are read rarely; compressing them took 1.4 s of the
     shared corpus's 8.7 s of writing postings in one process, and 1.0 s so,
-    for a posting file 1.5 MB larger (one-off script). And the value bytes of a posting at one position
-    are shared (_SINGLE_POSITION), so a block's pickle refers back to a
-    repeated value instead of repeating it: the same tuple when read, and
-    a posting file 5% smaller."""
+    for a posting file 1.5 MB larger (one-off script). And the value bytes
+    of a posting at one position are shared (_SINGLE_POSITION), so a
+    block's pickle refers back to a repeated value instead of repeating it:
+    the same tuple when read, and a posting file 5% smaller."""
 
     SMALL_BLOCK = 256
     COMPRESSION = 1
