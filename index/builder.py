@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from queue import Empty
 from typing import Callable
 
 from whoosh.writing import MERGE_SMALL
@@ -34,7 +33,7 @@ from corpus.files import (FolderListings, discover_sources, fallback_id, parse_s
                           read_source)
 from corpus.letter import Letter
 
-from . import file_states, posting_arrays, sources, store, word_analyses
+from . import children, file_states, posting_arrays, sources, store, word_analyses
 from .store import BuildFailed
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
@@ -315,10 +314,11 @@ def _init_worker(known: dict[str, str], spool: Spool, listings: FolderListings,
     _known_digests, _worker_spool, _worker_listings, _batches = known, spool, listings, batches
 
 
-def _read_here():
-    """("letters", results) per batch, then ("words", counts): in this process."""
+def _read_here(batches=None):
+    """("letters", results) per batch (all of them, by default), then
+    ("words", counts): in this process."""
     counts = Counter()
-    for batch in _batches:
+    for batch in _batches if batches is None else batches:
         yield "letters", _read_batch(batch, counts)
     yield "words", fold_counts(counts)
 
@@ -348,40 +348,25 @@ def _read_in_processes(procs: int):
             if not counting:
                 return
     finally:
-        _stop(readers)
+        children.stop(readers)
 
 
 def _messages(results, processes: list, who: str):
-    """What `processes` put on the `results` queue, until the caller stops
-    asking. Raises BuildFailed for an ("error", message) or when one of them
-    died: without a check, a process killed (out of memory, say) left the
-    build waiting for it for ever."""
-    while True:
-        try:
-            kind, payload = results.get(timeout=0.5)
-        except Empty:
-            if any(process.exitcode not in (None, 0) for process in processes):
-                raise BuildFailed(f"{who} is onverwacht gestopt; de index is niet "
-                                  "veranderd.") from None
-            continue
+    """children.messages() of reading or analysing processes, an
+    ("error", message) raised as BuildFailed."""
+    def died():
+        return BuildFailed(f"{who} is onverwacht gestopt; de index is niet veranderd.")
+
+    for kind, payload in children.messages(results, processes, died):
         if kind == "error":
             raise BuildFailed(payload)
         yield kind, payload
 
 
-def _stop(processes: list) -> None:
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-        process.join()
-
-
 def _reader(tasks, results) -> None:
-    counts = Counter()
     try:
-        for number in iter(tasks.get, None):
-            results.put(("letters", _read_batch(_batches[number], counts)))
-        results.put(("words", fold_counts(counts)))
+        for message in _read_here(_batches[number] for number in iter(tasks.get, None)):
+            results.put(message)
     except BaseException as exc:
         results.put(("error", f"Lezen van de bestanden mislukt ({type(exc).__name__}: "
                               f"{exc}); de index is niet veranderd."))
@@ -545,7 +530,7 @@ class _Learning:
                 break
 
     def stop(self) -> None:
-        _stop(self.learners)
+        children.stop(self.learners)
 
 
 def _analyses_of(first: int, step: int, results) -> None:

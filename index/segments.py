@@ -22,7 +22,6 @@ from array import array
 from collections import defaultdict
 from operator import sub
 from pickle import dumps
-from queue import Empty
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -36,6 +35,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
+from .children import messages as child_messages, stop as stop_children
 from .posting_arrays import OFFSETS_FIELD, ArrayWriter, has_positions
 from .runs import run_indexes
 from .store import IndexBusy, WriteFailed
@@ -680,6 +680,10 @@ def _write_in_processes(ix, items, make_document, procs: int, progress) -> list:
                 for number in range(procs)]
     results: dict[int, list] = {}
     done: dict[int, int] = {}
+
+    def died():
+        return WriteFailed("Een schrijfproces is onverwacht gestopt; de vorige index is bewaard.")
+
     # The children only read the parent's letters; with the collector kept
     # off them, their pages stay shared instead of being copied per child.
     gc.freeze()
@@ -690,13 +694,7 @@ def _write_in_processes(ix, items, make_document, procs: int, progress) -> list:
             tasks.put(first)
         for _ in children:
             tasks.put(None)
-        while len(results) < procs:
-            try:
-                kind, number, payload = queue.get(timeout=0.5)
-            except Empty:
-                if any(child.exitcode not in (None, 0) for child in children):
-                    raise WriteFailed("Een schrijfproces is onverwacht gestopt; de vorige index is bewaard.") from None
-                continue
+        for kind, number, payload in child_messages(queue, children, died):
             if kind == "error":
                 raise WriteFailed(payload)
             if kind == "progress":
@@ -704,11 +702,10 @@ def _write_in_processes(ix, items, make_document, procs: int, progress) -> list:
                 progress(sum(done.values()))
             else:
                 results[number] = payload
+                if len(results) == procs:
+                    break
     finally:
         gc.unfreeze()
         _inherited = None
-        for child in children:
-            if child.is_alive():
-                child.terminate()
-            child.join()
+        stop_children(children)
     return [segment for number in sorted(results) for segment in results[number]]

@@ -25,7 +25,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
@@ -109,10 +109,7 @@ def body_stems(body: str, terms: dict[str, list[int]], starts: list[int]) -> Ite
     topics, or of a dossier the model knows, needs none."""
     if len(body) <= MAX_BODY_CHARS:
         return terms.keys()
-    return _stems_before(body_text_end(body), terms, starts)
-
-
-def _stems_before(end: int, terms: dict[str, list[int]], starts: list[int]) -> Iterator[str]:
+    end = body_text_end(body)
     return (term for term, positions in terms.items() if starts[positions[0]] < end)
 
 

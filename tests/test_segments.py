@@ -113,3 +113,20 @@ def test_position_values_are_whoosh_s_own_bytes():
     sizes = np.array([len(run) for run in runs], dtype=np.uint32)
     encode = Positions().encode
     assert _position_values(positions, sizes) == [encode([int(p) for p in run]) for run in runs]
+
+
+def test_a_writing_process_that_dies_is_reported_and_commits_nothing(letters, tmp_path,
+                                                                     processes_as_asked):
+    import os
+
+    def dies(document):
+        if document["id"] == letters[-1][1].id:
+            os._exit(9)
+        return document
+
+    ix = store.create(tmp_path / "ix", CompoundSplitter({}))
+    documents = [to_document(letter, digest) for digest, letter in letters]
+    with pytest.raises(store.WriteFailed, match="schrijfproces"):
+        write_segments(ix, documents, dies, procs=2)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 0
