@@ -393,7 +393,13 @@ def test_a_large_update_written_by_two_processes_equals_one_written_by_one(corpu
         for query in ('"nagekomen aanvulling"', "kamer", "stikstof OF asiel", "motie -brief"):
             a, b = one.search(SearchRequest(query)), two.search(SearchRequest(query))
             assert (a.total, a.facets) == (b.total, b.facets), query
-            assert sorted((h.id, h.score) for h in a.hits) == sorted((h.id, h.score) for h in b.hits)
+            assert [h.score for h in a.hits] == [h.score for h in b.hits], query
+            # Letters with equal scores come in the order of their numbers in
+            # the index, which depends on which process wrote them: the
+            # letters tied at the last place of the page may differ.
+            last = a.hits[-1].score
+            assert ({h.id for h in a.hits if h.score > last}
+                    == {h.id for h in b.hits if h.score > last}), query
     assert sources.load(tmp_path / "parallel") == sources.read(tmp_path / "parallel")
 
 
