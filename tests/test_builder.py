@@ -335,6 +335,37 @@ def test_an_index_with_its_vocabulary_as_json_is_updated_and_converted(folder, t
     assert after["kwantumcomputers"] == 1 and after["kamer"] == words["kamer"]
 
 
+def test_updates_save_their_vocabulary_changes_and_add_up_to_a_rebuild(folder, tmp_path,
+                                                                       monkeypatch):
+    """An update saves what it changed of the vocabulary beside it, not the
+    whole; loading adds the changes up, and they are folded into the whole
+    once they grow large."""
+    from index import vocabulary
+    from index.vocabulary import CHANGES_FILENAME, FILENAME, Vocabulary
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    whole = (index_dir / FILENAME).read_bytes()
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    sorted(folder.glob("*.xml"))[0].unlink()
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert (index_dir / FILENAME).read_bytes() == whole
+    assert (index_dir / CHANGES_FILENAME).exists()
+    build_index([folder], tmp_path / "rebuilt", procs=1)
+    rebuilt = Vocabulary.load(tmp_path / "rebuilt").counts
+    assert rebuilt["kwantumcomputers"] == 1
+    assert Vocabulary.load(index_dir).counts == rebuilt
+
+    monkeypatch.setattr(vocabulary, "FOLD_AT", 1)
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumzeppelins\n", encoding="utf-8")
+    assert build_index([folder], index_dir, procs=1).updated == 1
+    assert not (index_dir / CHANGES_FILENAME).exists()
+    assert (index_dir / FILENAME).read_bytes() != whole
+    build_index([folder], tmp_path / "rebuilt", rebuild=True, procs=1)
+    assert Vocabulary.load(index_dir).counts == Vocabulary.load(tmp_path / "rebuilt").counts
+
+
 def test_an_index_with_its_topic_model_as_json_is_updated_and_converted(folder, tmp_path):
     """Indexes built before the topic model was a pickle keep what it learnt."""
     from collections import Counter
