@@ -153,10 +153,13 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
 
     learnt = _Learnt(index_dir, fresh)
     known_states = {} if fresh else file_states.load(index_dir)
+    known_skipped = {} if fresh else file_states.load_skipped(index_dir)
     states: dict[str, list] = {}
+    # path -> [state, reason, the path of the letter it copies or None]
+    skipped: dict[str, list] = {}
     parsed: dict[str, _Read] = {}
-    for kind, path, payload in _read_all(files, listings, existing, known_states, procs,
-                                         progress, spool):
+    for kind, path, payload in _read_all(files, listings, existing, known_states, known_skipped,
+                                         procs, progress, spool):
         if kind == "unchanged":
             report.unchanged += 1
             states[path] = payload
@@ -170,14 +173,20 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
             if teaches is not None:
                 learnt.model.add(teaches)
         elif kind == "skipped":
-            report.skipped.append(Problem(path, payload))
+            reason, state, copies = payload
+            report.skipped.append(Problem(path, reason))
+            if state is not None:
+                skipped[path] = [state, reason, copies]
         else:
             report.failed.append(Problem(path, payload))
 
     seen = set(files)
     vanished = [s for s in existing if s not in seen and _under(s, roots)]
     winners, duplicates = _resolve_duplicates(parsed, existing, vanished)
-    report.skipped.extend(duplicates)
+    for source, reason, copies in duplicates:
+        report.skipped.append(Problem(source, reason))
+        if states.get(source) is not None:
+            skipped[source] = [states[source], reason, copies]
 
     progress("onderwerpen", 0, 1)
     for source in parsed.keys() - winners.keys():   # duplicates: not indexed
@@ -217,6 +226,8 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
         posting_arrays.complete(store.open_index(index_dir))
         if changed or recorded is None:
             sources.save(index_dir, sources.rows(_held_after(existing, to_write, removed)))
+    if skipped != known_skipped:
+        file_states.save_skipped(index_dir, skipped)
     report.letters = count_letters(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -264,20 +275,35 @@ def count_letters(index_dir: Path) -> int:
 READ_BATCH = 128
 
 
-def _read_all(files: list[str], listings, existing, known_states, procs, progress, spool):
+def _read_all(files: list[str], listings, existing, known_states, known_skipped, procs,
+              progress, spool):
     """("unchanged" | "letter" | "skipped" | "failed", source, payload) per
     file (path string), and ("words", "", counts) for the words of the
-    letters read. Files that look as they did when indexed are settled
-    here with a stat() each; only the others go to the reading processes."""
+    letters read. Files that look as they did when indexed, or when they
+    were skipped (file_states.SKIPPED_FILENAME), are settled here with a
+    stat() each; only the others go to the reading processes."""
     total = len(files)
     progress("lezen", 0, total)
     pending = []
     on_record = [source for source in files
-                 if source in existing and known_states.get(source) is not None]
+                 if (source in existing and known_states.get(source) is not None)
+                 or source in known_skipped]
     looks = dict(zip(on_record, file_states.stat_keys(on_record, listings)))
+
+    def unchanged(source: str) -> bool:
+        state = looks.get(source)
+        return state is not None and state == known_states.get(source) and source in existing
+
     for source in files:
         state = looks.get(source)
-        if state is not None and state == known_states[source]:
+        if source in known_skipped:
+            was, reason, copies = known_skipped[source]
+            # A copy stays one while the letter it copies is indexed unchanged.
+            if state is not None and state == was and (copies is None or unchanged(copies)):
+                yield "skipped", source, (reason, state, copies)
+            else:
+                pending.append(source)
+        elif unchanged(source):
             yield "unchanged", source, state
         else:
             pending.append(source)
@@ -413,7 +439,7 @@ def _read_one(source: str, listing: frozenset[str] | None = None):
             return "unchanged", source, state
         return "letter", source, (digest, parse_source(source_file), state)
     except NotALetter as exc:
-        return "skipped", source, exc.reason
+        return "skipped", source, (exc.reason, state, None)
     except ReadError as exc:
         # exc.path may be the sidecar rather than the letter: name the culprit.
         return "failed", exc.path or source, exc.reason
@@ -422,7 +448,9 @@ def _read_one(source: str, listing: frozenset[str] | None = None):
 
 
 def _resolve_duplicates(parsed, existing, vanished):
-    """One letter per id: the richest format wins, then the first path."""
+    """One letter per id: the richest format wins, then the first path.
+    Returns the winners (source -> read) and the copies left out, as
+    (source, reason, the source of the letter each copies)."""
     leaving = set(vanished) | set(parsed)
     owner: dict[str, tuple[int, str]] = {}
     for source, entry in existing.items():
@@ -438,7 +466,7 @@ def _resolve_duplicates(parsed, existing, vanished):
             read = dataclasses.replace(read, id=fallback_id(Path(source), full_path=True))
             held = owner.get(read.id)
         if held and held[1] != source:
-            duplicates.append(Problem(source, f"zelfde document ({read.id}) als {held[1]}"))
+            duplicates.append((source, f"zelfde document ({read.id}) als {held[1]}", held[1]))
             continue
         owner[read.id] = (FORMAT_RANK.get(read.format, 0), source)
         winners[source] = read

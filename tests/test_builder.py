@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +89,38 @@ def test_duplicate_documents_keep_the_richest_format(corpus, tmp_path):
     with Searcher(tmp_path / "ix") as searcher:
         assert searcher.get("kst-32545-143").format == "koop-xml"
     assert any("zelfde document" in p.reason for p in report.skipped)
+
+
+def test_skipped_files_are_not_read_again_while_they_and_their_original_stay(
+        corpus, tmp_path, monkeypatch):
+    """A metadata record and a copy of an indexed letter are reported as
+    skipped on every update, but read again only when they change or the
+    letter a copy copies does."""
+    from index import builder
+    frbr = corpus / "koop-samples/repository/frbr/officielepublicaties/kst/32545"
+    folder = tmp_path / "kst"
+    shutil.copytree(frbr, folder)
+    shutil.copy(corpus / "koop-samples/owms/metadata_owms-kst.xml", folder / "owms.xml")
+    first = build_index([folder], tmp_path / "ix", procs=1)
+    reasons = sorted((p.path, p.reason) for p in first.skipped)
+    assert sorted(r.split(" (")[0] for _, r in reasons) == ["geen document maar metadata",
+                                                            "zelfde document"]
+    read = []
+    read_one = builder._read_one
+    monkeypatch.setattr(builder, "_read_one",
+                        lambda source, listing=None: read.append(source) or read_one(source, listing))
+    again = build_index([folder], tmp_path / "ix", procs=1)
+    assert (read, again.unchanged, again.letters) == ([], 1, 1)
+    assert sorted((p.path, p.reason) for p in again.skipped) == reasons
+
+    (folder / "owms.xml").write_bytes((folder / "owms.xml").read_bytes() + b"\n")
+    (folder / "kst-32545-143/1/xml/kst-32545-143.xml").unlink()   # what the HTML file copies
+    after = build_index([folder], tmp_path / "ix", procs=1)
+    assert sorted(Path(p).suffix for p in read) == [".html", ".xml"]
+    assert (after.added, after.removed, after.letters) == (1, 1, 1)
+    assert [p.reason.split(" (")[0] for p in after.skipped] == ["geen document maar metadata"]
+    with Searcher(tmp_path / "ix") as searcher:
+        assert searcher.get("kst-32545-143").format == "koop-html"
 
 
 def test_letter_without_number_keeps_its_id_when_the_folder_moves(corpus, tmp_path):
