@@ -14,6 +14,9 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# An editable install leaves the sources uncompiled; where Python may not
+	@# write bytecode (PYTHONDONTWRITEBYTECODE), every command compiled them.
+	$(BIN)/python -m compileall -q corpus index search web cli.py config.py
 	touch $(STAMP)
 
 install: $(STAMP)
