@@ -11,13 +11,21 @@ record never runs ahead of the letter in the index.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 from pathlib import Path
 
 from corpus.atomic import write_atomic
 from corpus.files import FolderListings, sidecar_path
 
-FILENAME = "files.json"
+# marshal: the states are plain lists of ints keyed by path, which it
+# writes and reads in 2 and 6 ms for the shared corpus, against JSON's 30
+# and 19 ms (pickle: 10 and 17). A file it cannot read (another Python's
+# format) only means every file is read and its hash compared once.
+FILENAME = "files.marshal"
+# Indexes built before 2026-12-03 have this instead; the next update
+# replaces it.
+JSON_FILENAME = "files.json"
 # Files that were not indexed for a reason that holds while they and the
 # letter they copy look the same: not a letter at all (a metadata record),
 # or a copy of a letter indexed from another file. Reading the shared
@@ -55,25 +63,31 @@ def load(index_dir: Path) -> dict[str, list]:
     """The states on record; none (everything is read) when the file is
     missing or damaged."""
     try:
-        with open(Path(index_dir) / FILENAME, encoding="utf-8") as handle:
-            states = json.load(handle)
-    except (OSError, ValueError):
+        with open(Path(index_dir) / FILENAME, "rb") as handle:
+            states = marshal.load(handle)
+    except FileNotFoundError:
+        states = _load_json(Path(index_dir) / JSON_FILENAME)
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
     return states if isinstance(states, dict) else {}
 
 
+def _load_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
 def save(index_dir: Path, states: dict[str, list]) -> None:
-    write_atomic(Path(index_dir) / FILENAME,
-                 json.dumps(states, separators=(",", ":")).encode("utf-8"))
+    write_atomic(Path(index_dir) / FILENAME, marshal.dumps(states))
+    (Path(index_dir) / JSON_FILENAME).unlink(missing_ok=True)
 
 
 def load_skipped(index_dir: Path) -> dict[str, list]:
     """path -> [state, reason, the path of the letter it copies or None]."""
-    try:
-        with open(Path(index_dir) / SKIPPED_FILENAME, encoding="utf-8") as handle:
-            skipped = json.load(handle)
-    except (OSError, ValueError):
-        return {}
+    skipped = _load_json(Path(index_dir) / SKIPPED_FILENAME)
     return skipped if isinstance(skipped, dict) else {}
 
 

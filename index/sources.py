@@ -11,21 +11,24 @@ run killed between the two writes, an older kamerzoek) is read instead.
 from __future__ import annotations
 
 import json
-import pickle
-from dataclasses import dataclass
+import marshal
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from corpus.atomic import write_atomic
 
 from . import store
 
-# A pickle, like the vocabulary beside it: see index.vocabulary.
-FILENAME = "sources.pickle"
+# marshal, like the file states beside it (index.file_states): the shared
+# corpus's table is written and read in 2 and 5 ms, against pickle's 7-27
+# and 10-20 ms.
+FILENAME = "sources.marshal"
+# What indexes built before 2026-12-03 have instead: not read (the table is
+# then read from the index once), removed by the next save.
+PICKLE_FILENAME = "sources.pickle"
 
 
-@dataclass(frozen=True)
-class Indexed:
+class Indexed(NamedTuple):
     id: str
     digest: str
     format: str | None
@@ -39,11 +42,12 @@ def load(index_dir: Path) -> dict[str, Indexed] | None:
     """The table on record, if it describes the index as it is now."""
     try:
         with open(Path(index_dir) / FILENAME, "rb") as handle:
-            saved = pickle.load(handle)
+            saved = marshal.load(handle)
         if saved["generation"] != generation(index_dir):
             return None
-        return {source: Indexed(*entry) for source, entry in saved["sources"].items()}
-    except Exception:  # missing or damaged: any of pickle's many errors
+        make = Indexed._make
+        return {source: make(entry) for source, entry in saved["sources"].items()}
+    except Exception:  # missing or damaged, in whatever way
         return None
 
 
@@ -65,8 +69,9 @@ def save(index_dir: Path, rows: Iterable[tuple[str, str, str, str | None]],
     if for_generation is None:
         for_generation = generation(index_dir)
     table = {source: (letter_id, digest, fmt) for source, letter_id, digest, fmt in rows}
-    write_atomic(Path(index_dir) / FILENAME, pickle.dumps(
-        {"generation": for_generation, "sources": table}, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(Path(index_dir) / FILENAME,
+                 marshal.dumps({"generation": for_generation, "sources": table}))
+    (Path(index_dir) / PICKLE_FILENAME).unlink(missing_ok=True)
 
 
 def rows(sources: dict[str, Indexed]):

@@ -399,6 +399,30 @@ def test_updates_save_their_vocabulary_changes_and_add_up_to_a_rebuild(folder, t
     assert Vocabulary.load(index_dir).counts == Vocabulary.load(tmp_path / "rebuilt").counts
 
 
+def test_an_index_with_its_file_states_as_json_is_updated_without_reading(folder, tmp_path,
+                                                                          monkeypatch):
+    """Indexes built before the file states were a marshal file keep them:
+    an update reads no unchanged file, and writes them the new way."""
+    from index import builder, file_states
+
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    states = file_states.load(index_dir)
+    assert len(states) == 41
+    (index_dir / file_states.FILENAME).unlink()
+    (index_dir / file_states.JSON_FILENAME).write_text(json.dumps(states), encoding="utf-8")
+    read = []
+    read_one = builder._read_one
+    monkeypatch.setattr(builder, "_read_one",
+                        lambda source, listing=None: read.append(source) or read_one(source, listing))
+    md = folder / "kst-33694-45.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
+    report = build_index([folder], index_dir, procs=1)
+    assert (read, report.updated, report.unchanged) == ([str(md)], 1, 40)
+    assert not (index_dir / file_states.JSON_FILENAME).exists()
+    assert file_states.load(index_dir).keys() == states.keys()
+
+
 def test_an_index_with_its_topic_model_as_json_is_updated_and_converted(folder, tmp_path):
     """Indexes built before the topic model was a pickle keep what it learnt."""
     from collections import Counter
