@@ -64,7 +64,7 @@ def load(index_dir: Path) -> dict[str, list]:
     missing or damaged."""
     try:
         with open(Path(index_dir) / FILENAME, "rb") as handle:
-            states = marshal.load(handle)
+            states = marshal.loads(handle.read())   # load(handle): 7 times slower
     except FileNotFoundError:
         states = _load_json(Path(index_dir) / JSON_FILENAME)
     except (OSError, ValueError, EOFError, TypeError):

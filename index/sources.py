@@ -42,7 +42,7 @@ def load(index_dir: Path) -> dict[str, Indexed] | None:
     """The table on record, if it describes the index as it is now."""
     try:
         with open(Path(index_dir) / FILENAME, "rb") as handle:
-            saved = marshal.load(handle)
+            saved = marshal.loads(handle.read())   # load(handle): 5 times slower
         if saved["generation"] != generation(index_dir):
             return None
         make = Indexed._make
