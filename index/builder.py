@@ -101,18 +101,35 @@ def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool
     report = BuildReport()
 
     store.refuse_foreign_folder(index_dir)
-    # Each folder is listed once, by the walk; checking and reading the
-    # files find their sidecars in these listings.
-    listings = FolderListings()
-    files = list(discover_sources(paths, listings))
-    with _build_lock(index_dir):
-        spool = Spool(_spool_dir(index_dir))
-        try:
-            return _build(files, listings, paths, index_dir, rebuild, procs, progress, report,
-                          started, spool)
-        finally:
-            spool.close()
-            shutil.rmtree(spool.folder, ignore_errors=True)
+    with _fewer_collections():
+        # Each folder is listed once, by the walk; checking and reading the
+        # files find their sidecars in these listings.
+        listings = FolderListings()
+        files = list(discover_sources(paths, listings))
+        with _build_lock(index_dir):
+            spool = Spool(_spool_dir(index_dir))
+            try:
+                return _build(files, listings, paths, index_dir, rebuild, procs, progress,
+                              report, started, spool)
+            finally:
+                spool.close()
+                shutil.rmtree(spool.folder, ignore_errors=True)
+
+
+@contextmanager
+def _fewer_collections():
+    """Python's cycle collector runs after every 700 new objects, and each
+    run walks the young objects: a build makes millions, and the tables an
+    update holds (a state and a source per file) kept being walked. A 1%
+    update of the shared corpus spent 0.06-0.08 s in 311 collections;
+    after every 100,000 objects, 0.01-0.02 s in one or two. The threshold
+    is put back afterwards (the forked processes inherit it)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _spool_dir(index_dir: Path) -> Path:
