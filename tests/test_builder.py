@@ -21,6 +21,22 @@ def folder(tmp_path, corpus):
     return letters
 
 
+@pytest.fixture
+def files_read(monkeypatch):
+    """The paths the builder reads, as it reads them (with procs=1, in this
+    process)."""
+    from index import builder
+    read = []
+    read_one = builder._read_one
+
+    def counted(source, listing=None):
+        read.append(source)
+        return read_one(source, listing)
+
+    monkeypatch.setattr(builder, "_read_one", counted)
+    return read
+
+
 def ids(index_dir):
     with Searcher(index_dir) as searcher:
         return {letter.id for letter in searcher.letters()}
@@ -92,11 +108,10 @@ def test_duplicate_documents_keep_the_richest_format(corpus, tmp_path):
 
 
 def test_skipped_files_are_not_read_again_while_they_and_their_original_stay(
-        corpus, tmp_path, monkeypatch):
+        corpus, tmp_path, files_read):
     """A metadata record and a copy of an indexed letter are reported as
     skipped on every update, but read again only when they change or the
     letter a copy copies does."""
-    from index import builder
     frbr = corpus / "koop-samples/repository/frbr/officielepublicaties/kst/32545"
     folder = tmp_path / "kst"
     shutil.copytree(frbr, folder)
@@ -105,18 +120,15 @@ def test_skipped_files_are_not_read_again_while_they_and_their_original_stay(
     reasons = sorted((p.path, p.reason) for p in first.skipped)
     assert sorted(r.split(" (")[0] for _, r in reasons) == ["geen document maar metadata",
                                                             "zelfde document"]
-    read = []
-    read_one = builder._read_one
-    monkeypatch.setattr(builder, "_read_one",
-                        lambda source, listing=None: read.append(source) or read_one(source, listing))
+    files_read.clear()
     again = build_index([folder], tmp_path / "ix", procs=1)
-    assert (read, again.unchanged, again.letters) == ([], 1, 1)
+    assert (files_read, again.unchanged, again.letters) == ([], 1, 1)
     assert sorted((p.path, p.reason) for p in again.skipped) == reasons
 
     (folder / "owms.xml").write_bytes((folder / "owms.xml").read_bytes() + b"\n")
     (folder / "kst-32545-143/1/xml/kst-32545-143.xml").unlink()   # what the HTML file copies
     after = build_index([folder], tmp_path / "ix", procs=1)
-    assert sorted(Path(p).suffix for p in read) == [".html", ".xml"]
+    assert sorted(Path(p).suffix for p in files_read) == [".html", ".xml"]
     assert (after.added, after.removed, after.letters) == (1, 1, 1)
     assert [p.reason.split(" (")[0] for p in after.skipped] == ["geen document maar metadata"]
     with Searcher(tmp_path / "ix") as searcher:
@@ -400,10 +412,10 @@ def test_updates_save_their_vocabulary_changes_and_add_up_to_a_rebuild(folder, t
 
 
 def test_an_index_with_its_file_states_as_json_is_updated_without_reading(folder, tmp_path,
-                                                                          monkeypatch):
+                                                                          files_read):
     """Indexes built before the file states were a marshal file keep them:
     an update reads no unchanged file, and writes them the new way."""
-    from index import builder, file_states
+    from index import file_states
 
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)
@@ -411,14 +423,11 @@ def test_an_index_with_its_file_states_as_json_is_updated_without_reading(folder
     assert len(states) == 41
     (index_dir / file_states.FILENAME).unlink()
     (index_dir / file_states.JSON_FILENAME).write_text(json.dumps(states), encoding="utf-8")
-    read = []
-    read_one = builder._read_one
-    monkeypatch.setattr(builder, "_read_one",
-                        lambda source, listing=None: read.append(source) or read_one(source, listing))
+    files_read.clear()
     md = folder / "kst-33694-45.md"
     md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
     report = build_index([folder], index_dir, procs=1)
-    assert (read, report.updated, report.unchanged) == ([str(md)], 1, 40)
+    assert (files_read, report.updated, report.unchanged) == ([str(md)], 1, 40)
     assert not (index_dir / file_states.JSON_FILENAME).exists()
     assert file_states.load(index_dir).keys() == states.keys()
 
