@@ -34,7 +34,6 @@ from corpus.files import (FolderListings, discover_sources, fallback_id, parse_s
 from corpus.letter import Letter
 
 from . import children, file_states, posting_arrays, sources, store, word_analyses
-from .store import BuildFailed
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .posting_arrays import OFFSETS_FIELD
@@ -398,13 +397,13 @@ def _read_in_processes(procs: int):
 
 def _messages(results, processes: list, who: str):
     """children.messages() of reading or analysing processes, an
-    ("error", message) raised as BuildFailed."""
+    ("error", message) raised as store.BuildFailed."""
     def died():
-        return BuildFailed(f"{who} is onverwacht gestopt; de index is niet veranderd.")
+        return store.BuildFailed(f"{who} is onverwacht gestopt; de index is niet veranderd.")
 
     for kind, payload in children.messages(results, processes, died):
         if kind == "error":
-            raise BuildFailed(payload)
+            raise store.BuildFailed(payload)
         yield kind, payload
 
 

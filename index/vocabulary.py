@@ -74,9 +74,6 @@ class Vocabulary:
         for word in [w for w, n in words.items() if n < 0 and self.counts[w] <= 0]:
             del self.counts[word]
 
-    def frequent(self, min_count: int) -> dict[str, int]:
-        return {w: n for w, n in self.counts.items() if n >= min_count}
-
     def save(self, index_dir: Path) -> None:
         """The whole vocabulary, with no changes beside it."""
         index_dir = Path(index_dir)
