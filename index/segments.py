@@ -20,6 +20,7 @@ from hashlib import md5
 import zlib
 from array import array
 from collections import defaultdict
+from itertools import accumulate, chain, islice, repeat
 from operator import sub
 from pickle import dumps
 from typing import Callable, Iterable, Sequence
@@ -107,22 +108,24 @@ class _MemoryPostings:
     def add_words(self, fieldname: str, docnum: int, words: dict[str, list[int]],
                   boost: float) -> int:
         """add_positions() for each word of a document's field (word ->
-        positions, as DutchAnalyzer.index_positions gives them), in one loop:
-        the postings of nearly all words go this way. The terms stay str
-        here (encoded once per term when written). Returns the field's
-        length (its positions)."""
-        docnums, weights, ends, data = self.docnums, self.weights, self.ends, self.data
+        positions, as DutchAnalyzer.index_positions gives them): the
+        postings of nearly all words go this way. The arrays are extended a
+        document at a time (C code per posting); only the terms' posting
+        numbers are kept word by word. The terms stay str here (encoded
+        once per term when written). Returns the field's length (its
+        positions)."""
+        docnums, data, ends = self.docnums, self.data, self.ends
         terms = self.fields[fieldname]
+        get = terms.get
         number = len(docnums)
-        length = 0
-        for word, positions in words.items():
-            count = len(positions)
-            length += count
-            docnums.append(docnum)
-            weights.append(count * boost)
-            data.extend(positions)
-            ends.append(len(data))
-            postings = terms.get(word)
+        counts = list(map(len, words.values()))
+        length = len(data)
+        data.extend(chain.from_iterable(words.values()))
+        ends.extend(islice(accumulate(counts, initial=length), 1, None))
+        docnums.extend(repeat(docnum, len(counts)))
+        self.weights.extend(counts if boost == 1.0 else [n * boost for n in counts])
+        for word in words:
+            postings = get(word)
             if postings is None:
                 terms[word] = number
             elif type(postings) is int:
@@ -130,7 +133,7 @@ class _MemoryPostings:
             else:
                 postings.append(number)
             number += 1
-        return length
+        return len(data) - length
 
     def add_value(self, fieldname, tbytes, docnum, weight, vbytes) -> None:
         number = self._value_numbers.get(vbytes)
