@@ -7,6 +7,7 @@ memory of the whole process tree). Prints one JSON object on the last line.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ def main(argv=None) -> int:
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
+    if args.mode == "kamerzoek":
+        gc.freeze()   # as the kamerzoek command does when it ends (cli.run)
     print(json.dumps(out))
     return 0
 

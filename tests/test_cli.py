@@ -297,3 +297,21 @@ def test_export_without_an_index_leaves_an_earlier_file(tmp_path):
     result = kamerzoek("--index", str(tmp_path / "leeg"), "export", "-o", str(earlier))
     assert result.exit_code == 1 and "Geen index gevonden" in result.output
     assert earlier.read_text(encoding="utf-8") == '{"id": "x"}\n'
+
+
+@pytest.mark.parametrize("args, code", [(["--version"], 0), (["--bogus"], 2)])
+def test_console_script_keeps_the_exit_code_and_skips_the_last_cycle_walk(args, code):
+    """cli.run (the installed `kamerzoek`) ends as main() does, with its exit
+    code, and leaves the objects it holds frozen for the exit (gc.freeze):
+    Python would otherwise walk them all once more on the way out."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    program = ("import atexit, gc, sys, cli; "
+               "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0)); "
+               f"sys.argv = ['kamerzoek', *{args!r}]; cli.run()")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == code
+    assert "frozen: True" in done.stdout
