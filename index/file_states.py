@@ -51,7 +51,17 @@ def stat_keys(paths: list[str] | list[Path],
     two stat() calls per file for sidecars that are mostly not there cost
     more than the rest of an unchanged update's check."""
     listings = listings or FolderListings()
-    return [stat_key(path, listings.of(path)) for path in paths]
+    keys = []
+    folder = listing = None
+    for path in map(str, paths):
+        # The listing is looked up when the folder changes (the paths come
+        # folder by folder, as the walk found them), not with a dirname()
+        # per file.
+        here = path[:path.rfind(os.sep)]
+        if here != folder:
+            folder, listing = here, listings.of(path)
+        keys.append(stat_key(path, listing))
+    return keys
 
 
 def _stat(path: str | Path) -> list:
