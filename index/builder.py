@@ -713,14 +713,20 @@ def _unlearn(index_dir: Path, model: TopicModel, vocabulary: VocabularyChanges,
     vocabulary."""
     if not ids:
         return
+    bodies = []
     with store.open_index(index_dir).searcher() as searcher:
         for letter_id in ids:
-            stored = searcher.document(id=letter_id)
-            if stored:
-                letter = letter_from_stored(stored)
-                vocabulary.add(count_words(letter.body), sign=-1)
+            # document_number() looks the id up directly; document() would
+            # build and run a query for it.
+            number = searcher.document_number(id=letter_id)
+            if number is not None:
+                letter = letter_from_stored(searcher.stored_fields(number))
+                bodies.append(letter.body)
                 if letter.topic_source in GIVEN_TOPICS:
                     model.add(letter, sign=-1)
+    # Counted together, as the reading processes count (a Counter per
+    # letter, added up in Python, cost more than the counting).
+    vocabulary.add(count_words("\n".join(bodies)), sign=-1)
 
 
 def _under(source: str, roots: list[Path]) -> bool:
