@@ -80,7 +80,7 @@ _MONTHS = {
     "december": 12, "dec": 12,
 }
 _MONTH = r"(?P<m>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY_MONTH = r"(?P<d>[0-3]?\d)\s+" + _MONTH
+_DAY_MONTH = r"(?P<d>[0-3]?\d)\s*" + _MONTH   # OCR drops the space: "16juni 1994"
 _DATE = _DAY_MONTH + r"\s+(?P<y>1[789]\d\d|20\d\d)\b"
 # "Den Haag, 13 mei 2019", "'s-Gravenhage, 20 maart 1992", "Zoetermeer, 22 mei 1989".
 _PLACE_DATE_RE = re.compile(

@@ -148,6 +148,11 @@ def test_sgd_hyphenation_repaired_on_document_evidence():
         ("sgd-0000201772.txt", "sender", "Minister voor Ontwikkelingssamenwerking"),
         ("sgd-0000201772.txt", "ministry", None),  # a minister without a ministry
         ("sgd-0000220009.txt", "date", None),  # "2 november 197)": unreadable year
+        # OCR without a space between day and month: "'s-Gravenhage, 16januari
+        # 1975" (the letter's own date; it was received on 21 January) and
+        # "(Ingezonden 17februari 1994)", as a spaced date would be read.
+        ("sgd-0000198923.txt", "date", "1975-01-16"),
+        ("sgd-0000004067.txt", "date", "1994-02-17"),
         ("sgd-0000220009.txt", "sender", "Minister van Verkeer en Waterstaat"),
     ],
 )
