@@ -604,7 +604,7 @@ def run() -> None:
         # The process ends here. Python's last act would be to walk every
         # object it still holds, looking for reference cycles; frozen, they
         # are left to the exit as they are. After an update of 1% of the
-        # shared corpus that walk took 0.1-0.2 s (bench/run_build.py, which
+        # shared corpus that walk took 0.04-0.19 s (bench/run_build.py, which
         # stands in for this command, does the same).
         gc.freeze()
 
