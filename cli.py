@@ -220,6 +220,9 @@ def _build(obj: Context, paths, *, rebuild=False, procs=None) -> bool:
         click.secho(f"mislukt: {problem.path}: {problem.reason}", fg="red", err=True)
     skipped = len(report.skipped)
     seconds = decimal(report.seconds)
+    if report.reread:
+        click.echo("Deze versie van kamerzoek leest de bestanden anders dan de versie die de "
+                   "index bouwde: alle bestanden zijn opnieuw gelezen en bijgewerkt.")
     click.echo(
         f"Klaar in {seconds} s: {report.added} toegevoegd, {report.updated} "
         f"bijgewerkt, {report.removed} verwijderd, {report.unchanged} ongewijzigd, "

@@ -31,10 +31,21 @@ _METADATA_NAMES = {"metadata.xml", "metadata_owms.xml"}
 _HOUSEKEEPING_RE = re.compile(r"^(readme|license|licence|changelog|copying|notice)([._-]|$)")
 
 
+# Raise by one whenever a change to the readers (this package) changes the
+# letter some file gives: its date, title, text or any other field. Every
+# file's digest includes it, and the index's file states are recorded with
+# it, so the next update reads and indexes every file again, without a
+# rebuild (and without losing letters from folders it was not given).
+# Revision 2: OCR dates without a space ("16januari 1975"), 2026-12-03.
+READER_REVISION = 2
+# Indexes of revision 1 (before it was recorded) hashed the bytes alone.
+_REVISION_TAG = b"kamerzoek reader %d\0" % READER_REVISION
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A file that may hold a letter, read once: its bytes, its sidecar's,
-    and the hash of both that says whether it changed. Parsing these same
+    and the hash of both (content_digest) that says whether it changed. Parsing these same
     bytes means a file that changes while being read is indexed as one
     consistent version, under the hash of that version."""
     path: Path
@@ -167,14 +178,20 @@ def read_source(path: Path, listing: frozenset[str] | None = None) -> SourceFile
     """Read a file and its sidecar once; a change to either re-indexes it.
     `listing`: see sidecar_path."""
     data = _read_bytes(path)
-    digest = hashlib.sha1(data)
     sidecar = sidecar_path(path, listing)
-    sidecar_data = None
-    if sidecar:
-        sidecar_data = _read_bytes(sidecar)
+    sidecar_data = _read_bytes(sidecar) if sidecar else None
+    return SourceFile(path, content_digest(data, sidecar_data), data, sidecar, sidecar_data)
+
+
+def content_digest(data: bytes, sidecar_data: bytes | None = None) -> str:
+    """The hash that says whether a file gives the letter it gave when it
+    was indexed: of its bytes, its sidecar's and the readers' revision."""
+    digest = hashlib.sha1(_REVISION_TAG)
+    digest.update(data)
+    if sidecar_data is not None:
         digest.update(b"\0sidecar\0")
         digest.update(sidecar_data)
-    return SourceFile(path, digest.hexdigest(), data, sidecar, sidecar_data)
+    return digest.hexdigest()
 
 
 fingerprint = read_source

@@ -75,6 +75,9 @@ class BuildReport:
     skipped: list[Problem] = field(default_factory=list)
     letters: int = 0
     seconds: float = 0.0
+    # The index was made by other readers (corpus.files.READER_REVISION):
+    # every file was read again.
+    reread: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
     roots = [Path(p).resolve() for p in paths]
 
     learnt = _Learnt(index_dir, fresh)
-    known_states = {} if fresh else file_states.load(index_dir)
+    known_states, report.reread = ({}, False) if fresh else file_states.load(index_dir)
     known_skipped = {} if fresh else file_states.load_skipped(index_dir)
     states: dict[str, list] = {}
     # path -> [state, reason, the path of the letter it copies or None]
@@ -711,8 +714,6 @@ def _unlearn(index_dir: Path, model: TopicModel, vocabulary: VocabularyChanges,
              ids: list[str]) -> None:
     """Take letters that leave or change out of the topic model and the
     vocabulary."""
-    if not ids:
-        return
     bodies = []
     with store.open_index(index_dir).searcher() as searcher:
         for letter_id in ids:
@@ -724,9 +725,19 @@ def _unlearn(index_dir: Path, model: TopicModel, vocabulary: VocabularyChanges,
                 bodies.append(letter.body)
                 if letter.topic_source in GIVEN_TOPICS:
                     model.add(letter, sign=-1)
-    # Counted together, as the reading processes count (a Counter per
-    # letter, added up in Python, cost more than the counting).
-    vocabulary.add(count_words("\n".join(bodies)), sign=-1)
+            if len(bodies) == READ_BATCH:
+                _unlearn_words(vocabulary, bodies)
+    _unlearn_words(vocabulary, bodies)
+
+
+def _unlearn_words(vocabulary: VocabularyChanges, bodies: list[str]) -> None:
+    """Counted together, as the reading processes count (a Counter per
+    letter, added up in Python, cost more than the counting), a batch at a
+    time: when every letter changes, all their texts at once took 430 MB
+    more of this process for the shared corpus."""
+    if bodies:
+        vocabulary.add(count_words("\n".join(bodies)), sign=-1)
+        bodies.clear()
 
 
 def _under(source: str, roots: list[Path]) -> bool:

@@ -6,7 +6,9 @@ the same is not read and hashed again, so re-indexing a folder where little
 changed costs time in proportion to the change (plus a stat per file), as
 make and git do it. A file that only looks different (touched) is read, and
 its content hash decides. Saved only after the index itself, so a state on
-record never runs ahead of the letter in the index.
+record never runs ahead of the letter in the index. Saved with the readers'
+revision (corpus.files.READER_REVISION): when the readers change, every
+file is read again.
 """
 from __future__ import annotations
 
@@ -16,15 +18,14 @@ import os
 from pathlib import Path
 
 from corpus.atomic import write_atomic
-from corpus.files import FolderListings, sidecar_path
+from corpus.files import READER_REVISION, FolderListings, sidecar_path
 
 # marshal: the states are plain lists of ints keyed by path, which it
 # writes and reads in 2 and 6 ms for the shared corpus, against JSON's 30
 # and 19 ms (pickle: 10 and 17). A file it cannot read (another Python's
 # format) only means every file is read and its hash compared once.
 FILENAME = "files.marshal"
-# Indexes built before 2026-12-03 have this instead; the next update
-# replaces it.
+# Where indexes of reader revision 1 made before 2026-12-03 keep them.
 JSON_FILENAME = "files.json"
 # Files that were not indexed for a reason that holds while they and the
 # letter they copy look the same: not a letter at all (a metadata record),
@@ -69,38 +70,46 @@ def _stat(path: str | Path) -> list:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def load(index_dir: Path) -> dict[str, list]:
-    """The states on record; none (everything is read) when the file is
-    missing or damaged."""
+def load(index_dir: Path) -> tuple[dict[str, list], bool]:
+    """(the states on record, whether they were recorded by other readers).
+    States of other readers (corpus.files.READER_REVISION) are of no use:
+    every file is to be read again. None (everything is read) when the file
+    is missing or damaged."""
     try:
         with open(Path(index_dir) / FILENAME, "rb") as handle:
-            states = marshal.loads(handle.read())   # load(handle): 7 times slower
+            recorded = marshal.loads(handle.read())   # load(handle): 7 times slower
     except FileNotFoundError:
-        states = _load_json(Path(index_dir) / JSON_FILENAME)
+        return {}, (Path(index_dir) / JSON_FILENAME).is_file()
     except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    return states if isinstance(states, dict) else {}
-
-
-def _load_json(path: Path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
+        return {}, False
+    return _of_this_reader(recorded)
 
 
 def save(index_dir: Path, states: dict[str, list]) -> None:
-    write_atomic(Path(index_dir) / FILENAME, marshal.dumps(states))
+    write_atomic(Path(index_dir) / FILENAME, marshal.dumps([READER_REVISION, states]))
     (Path(index_dir) / JSON_FILENAME).unlink(missing_ok=True)
 
 
 def load_skipped(index_dir: Path) -> dict[str, list]:
-    """path -> [state, reason, the path of the letter it copies or None]."""
-    skipped = _load_json(Path(index_dir) / SKIPPED_FILENAME)
-    return skipped if isinstance(skipped, dict) else {}
+    """path -> [state, reason, the path of the letter it copies or None];
+    none when recorded by other readers (whose reasons may not hold)."""
+    try:
+        with open(Path(index_dir) / SKIPPED_FILENAME, encoding="utf-8") as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return _of_this_reader(recorded)[0]
 
 
 def save_skipped(index_dir: Path, skipped: dict[str, list]) -> None:
     write_atomic(Path(index_dir) / SKIPPED_FILENAME,
-                 json.dumps(skipped, separators=(",", ":")).encode("utf-8"))
+                 json.dumps([READER_REVISION, skipped], separators=(",", ":")).encode("utf-8"))
+
+
+def _of_this_reader(recorded) -> tuple[dict, bool]:
+    """[revision, table] as saved -> (table, False) for this revision,
+    ({}, True) for another (revision 1 saved the table alone)."""
+    if (isinstance(recorded, list) and len(recorded) == 2 and isinstance(recorded[1], dict)
+            and recorded[0] == READER_REVISION):
+        return recorded[1], False
+    return {}, isinstance(recorded, (list, dict))

@@ -595,7 +595,10 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
 def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> list:
     """The index's segments, with every document that holds one of the
     terms marked deleted, as Whoosh's writer marks them: in the segment,
-    saved with the table of contents."""
+    saved with the table of contents. Segments left without a document are
+    dropped (their files go with the commit): when every letter is written
+    again (corpus.files.READER_REVISION), the old segments would otherwise
+    double the index on disk and be visited by every search."""
     segments = list(toc.segments)
     if not terms:
         return segments
@@ -608,7 +611,7 @@ def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> li
                         segment.delete_document(docnum)
         finally:
             reader.close()
-    return segments
+    return [segment for segment in segments if segment.doc_count()]
 
 
 def _processes(total: int, procs: int) -> int:

@@ -1,5 +1,6 @@
 """Building and updating an index from real files, copied into temp folders."""
 import json
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -411,25 +412,63 @@ def test_updates_save_their_vocabulary_changes_and_add_up_to_a_rebuild(folder, t
     assert Vocabulary.load(index_dir).counts == Vocabulary.load(tmp_path / "rebuilt").counts
 
 
-def test_an_index_with_its_file_states_as_json_is_updated_without_reading(folder, tmp_path,
-                                                                          files_read):
-    """Indexes built before the file states were a marshal file keep them:
-    an update reads no unchanged file, and writes them the new way."""
+def _segment_files(index_dir):
+    return sorted(p.name for p in index_dir.iterdir() if p.suffix == ".kzp")
+
+
+def test_an_index_made_by_other_readers_is_read_and_written_again(folder, tmp_path, monkeypatch,
+                                                                  files_read):
+    """When the readers change (corpus.files.READER_REVISION), the next
+    update reads every file again and writes every letter anew, in place of
+    the old ones (whose segments leave the index); after that, updates read
+    only what changed again."""
+    from corpus import files
     from index import file_states
 
     index_dir = tmp_path / "ix"
-    build_index([folder], index_dir, procs=1)
-    states = file_states.load(index_dir)
-    assert len(states) == 41
-    (index_dir / file_states.FILENAME).unlink()
-    (index_dir / file_states.JSON_FILENAME).write_text(json.dumps(states), encoding="utf-8")
+    # As revision 1 made indexes: the digest of the bytes alone, the states
+    # as a plain table.
+    with monkeypatch.context() as revision_1:
+        revision_1.setattr(files, "_REVISION_TAG", b"")
+        revision_1.setattr(file_states, "save", lambda index_dir, states: (
+            index_dir / file_states.FILENAME).write_bytes(marshal.dumps(states)))
+        build_index([folder], index_dir, procs=1)
+    old_segments, old_ids = _segment_files(index_dir), ids(index_dir)
+    assert file_states.load(index_dir) == ({}, True)
+
     files_read.clear()
-    md = folder / "kst-33694-45.md"
-    md.write_text(md.read_text(encoding="utf-8") + "\nkwantumcomputers\n", encoding="utf-8")
     report = build_index([folder], index_dir, procs=1)
-    assert (files_read, report.updated, report.unchanged) == ([str(md)], 1, 40)
-    assert not (index_dir / file_states.JSON_FILENAME).exists()
-    assert file_states.load(index_dir).keys() == states.keys()
+    assert report.reread
+    assert (report.updated, report.unchanged, report.letters, report.failed) == (41, 0, 41, [])
+    assert len(files_read) == 41
+    segments = _segment_files(index_dir)
+    assert len(segments) == 1 and not set(segments) & set(old_segments)
+    assert ids(index_dir) == old_ids and len(old_ids) == 41
+
+    files_read.clear()
+    again = build_index([folder], index_dir, procs=1)
+    assert (again.reread, again.updated, again.unchanged, files_read) == (False, 0, 41, [])
+
+
+def test_file_states_of_other_readers_are_set_aside(tmp_path):
+    """The states' own formats before revision 2: files.json, and the
+    marshal file of a plain table; both mean every file is read again."""
+    from index import file_states
+
+    assert file_states.load(tmp_path) == ({}, False)      # none: a new index
+    (tmp_path / file_states.JSON_FILENAME).write_text(json.dumps({"a.xml": [1, 2, 3, 4]}),
+                                                      encoding="utf-8")
+    assert file_states.load(tmp_path) == ({}, True)
+    file_states.save(tmp_path, {"a.xml": [1, 2, 3, 4]})
+    assert not (tmp_path / file_states.JSON_FILENAME).exists()
+    assert file_states.load(tmp_path) == ({"a.xml": [1, 2, 3, 4]}, False)
+    (tmp_path / file_states.FILENAME).write_bytes(marshal.dumps({"a.xml": [1, 2, 3, 4]}))
+    assert file_states.load(tmp_path) == ({}, True)
+    (tmp_path / file_states.SKIPPED_FILENAME).write_text(
+        json.dumps({"m.xml": [[1, 2, 3, 4], "geen brief", None]}), encoding="utf-8")
+    assert file_states.load_skipped(tmp_path) == {}
+    file_states.save_skipped(tmp_path, {"m.xml": [[1, 2, 3, 4], "geen brief", None]})
+    assert file_states.load_skipped(tmp_path) == {"m.xml": [[1, 2, 3, 4], "geen brief", None]}
 
 
 def test_an_index_with_its_topic_model_as_json_is_updated_and_converted(folder, tmp_path):

@@ -1,5 +1,6 @@
 """The command line, through click's CliRunner, on real letters."""
 import json
+import marshal
 import re
 import shutil
 
@@ -113,6 +114,24 @@ def test_index_command_reports_failures_and_exits_non_zero(corpus, tmp_path):
     assert "kapot.xml: ongeldige XML" in result.output
     assert "2 toegevoegd" in result.output and "1 mislukt" in result.output
     assert "De index bevat 2 documenten" in result.output
+
+
+def test_index_command_says_why_an_update_reads_every_file_again(corpus, tmp_path, monkeypatch):
+    from corpus import files
+    from index import file_states
+    folder, index_dir = corpus / "letters", tmp_path / "ix"
+    with monkeypatch.context() as revision_1:   # as tests/test_builder.py makes one
+        revision_1.setattr(files, "_REVISION_TAG", b"")
+        revision_1.setattr(file_states, "save", lambda index_dir, states: (
+            index_dir / file_states.FILENAME).write_bytes(marshal.dumps(states)))
+        first = CliRunner().invoke(main, ["--index", str(index_dir), "index", str(folder)])
+        assert first.exit_code == 0
+    result = CliRunner().invoke(main, ["--index", str(index_dir), "index", str(folder)])
+    assert result.exit_code == 0
+    assert "alle bestanden zijn opnieuw gelezen en bijgewerkt" in result.output
+    assert "2 bijgewerkt" in result.output
+    again = CliRunner().invoke(main, ["--index", str(index_dir), "index", str(folder)])
+    assert "opnieuw gelezen" not in again.output and "2 ongewijzigd" in again.output
 
 
 def test_index_env_variable(corpus, tmp_path, monkeypatch):

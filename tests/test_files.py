@@ -1,12 +1,13 @@
 """Reading files from disk: the system's refusals are reported in Dutch."""
 import errno
+import hashlib
 import json
 import os
 
 import pytest
 
 from corpus.errors import ReadError
-from corpus.files import os_reason, read_letter, read_source
+from corpus.files import content_digest, os_reason, read_letter, read_source
 
 
 def test_symlink_loop_is_reported_in_dutch(tmp_path):
@@ -29,6 +30,20 @@ def test_a_path_through_a_file_is_reported_in_dutch(tmp_path):
     with pytest.raises(ReadError) as caught:
         read_source(tmp_path / "brief.txt" / "binnen.txt")
     assert caught.value.reason == "kan niet gelezen worden (een deel van het pad is geen map)"
+
+
+def test_the_digest_covers_the_file_its_sidecar_and_the_readers(tmp_path):
+    """A new revision of the readers changes every digest, so an update
+    indexes every file again (index.file_states)."""
+    letter = tmp_path / "brief.txt"
+    letter.write_bytes(b"Geachte voorzitter,")
+    alone = read_source(letter).digest
+    assert alone == content_digest(b"Geachte voorzitter,")
+    assert alone != hashlib.sha1(b"Geachte voorzitter,").hexdigest()   # revision 1's
+    (tmp_path / "brief.json").write_text('{"title": "Brief"}', encoding="utf-8")
+    with_sidecar = read_source(letter).digest
+    assert with_sidecar == content_digest(b"Geachte voorzitter,", b'{"title": "Brief"}')
+    assert with_sidecar != alone
 
 
 @pytest.mark.parametrize("code, reason", [
