@@ -331,18 +331,23 @@ def _read_all(files: list[str], listings, existing, known_states, known_skipped,
     known = {source: entry.digest for source, entry in existing.items()}
     batches = [pending[i:i + READ_BATCH] for i in range(0, len(pending), READ_BATCH)]
     _init_worker(known, spool, listings, batches)
-    if procs > 1 and len(pending) > 200:
-        read = _read_in_processes(min(procs, len(batches)))
-    else:
-        read = _read_here()
-    for kind, payload in read:
-        if kind == "words":
-            yield "words", "", payload
-            continue
-        for result in payload:
-            done += 1
-            progress("lezen", done, total)
-            yield result
+    try:
+        if procs > 1 and len(pending) > 200:
+            read = _read_in_processes(min(procs, len(batches)))
+        else:
+            read = _read_here()
+        for kind, payload in read:
+            if kind == "words":
+                yield "words", "", payload
+                continue
+            for result in payload:
+                done += 1
+                progress("lezen", done, total)
+                yield result
+    finally:
+        # Not held past the reading by a process that goes on (the tests):
+        # a hash per letter in the index.
+        _init_worker({}, None, None, [])
 
 
 # What the reading processes inherit by fork.
@@ -621,6 +626,10 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     analyzer = ix.schema[OFFSETS_FIELD].analyzer
     if items:
         analyzer.learn(word_analyses.load(index_dir))
+    if total >= 1000:
+        # The writing processes fork (index.segments) after this one read
+        # and unlearnt as many letters: as before a fresh build's writing.
+        _release_freed_memory()
     write_segments(ix, items, _document_maker(model, spool, analyzer),
                    procs, progress=lambda done: progress("schrijven", done, total),
                    delete=deleted)

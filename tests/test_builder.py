@@ -62,6 +62,12 @@ def test_build_then_update_skips_replaces_and_removes(folder, tmp_path):
         assert searcher.search(SearchRequest("kwantumcomputers")).hits[0].id == "kst-33694-45"
 
 
+def test_a_build_lets_go_of_what_its_reading_processes_inherit(folder, tmp_path):
+    from index import builder
+    build_index([folder], tmp_path / "ix", procs=1)
+    assert (builder._known_digests, builder._batches, builder._worker_spool) == ({}, [], None)
+
+
 def test_a_bad_file_is_reported_and_the_rest_indexed(folder, tmp_path):
     (folder / "kapot.xml").write_bytes(b"<officiele-publicatie><kamerstuk>")
     (folder / "leeg.txt").write_bytes(b"")
