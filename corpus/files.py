@@ -36,8 +36,9 @@ _HOUSEKEEPING_RE = re.compile(r"^(readme|license|licence|changelog|copying|notic
 # file's digest includes it, and the index's file states are recorded with
 # it, so the next update reads and indexes every file again, without a
 # rebuild (and without losing letters from folders it was not given).
-# Revision 2: OCR dates without a space ("16januari 1975"), 2026-12-03.
-READER_REVISION = 2
+# Revision 2: OCR dates without a space ("16januari 1975"), 2026-12-03;
+# 3: senders counted without initials (Letter.sender_names), 2026-12-03.
+READER_REVISION = 3
 # Indexes of revision 1 (before it was recorded) hashed the bytes alone.
 _REVISION_TAG = b"kamerzoek reader %d\0" % READER_REVISION
 

@@ -23,6 +23,7 @@ from whoosh import query as Q
 from whoosh.matching import ListMatcher, NullMatcher
 
 from corpus.kamerstuk import normalise_dossier, parse_identifier
+from corpus.letter import person_name
 from corpus.koop_metadata import normalise_vergaderjaar
 from index.analysis import PART_MARK, DutchAnalyzer, fold
 
@@ -297,6 +298,8 @@ def facet_values_meant(facet: str, typed: str, searcher) -> list[str]:
     ["Zorg en gezondheid"]. [] when nothing fits."""
     schema = searcher.schema
     values = facet_values(facet, searcher)
+    if facet == "sender":   # "D.G.M. Ceder" as the facet names him: "Ceder"
+        typed = person_name(typed.strip())
     wanted = fold(typed.strip().lower())
     exact = [v for v in values if fold(v.lower()) == wanted]
     if exact:
@@ -322,6 +325,8 @@ def facet_value_filter(facet: str, value: str) -> Q.Query:
         return _year_filter(value)
     if facet == "dossier" and value != "onbekend":
         return filter_query("dossier", value, None)
+    if facet == "sender":   # a link made before the facet dropped initials
+        return Q.Term(facet, person_name(value))
     return Q.Term(facet, value)
 
 

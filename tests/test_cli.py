@@ -249,12 +249,13 @@ def test_filter_option_with_part_of_a_value(run):
 
 
 def test_sender_option_finds_a_co_signer(run):
-    # "M.H. Bikker; D.G.M. Ceder" is found by either person, not by the pair.
+    # "M.H. Bikker; D.G.M. Ceder" is found by either person, not by the pair;
+    # read from the heading, "Ceder en Stoffer" counts for Ceder too, and so
+    # does a motie KOOP names "D.G.M. Ceder".
     ceder = _total(run, "--sender", "D.G.M. Ceder")
-    assert ceder > 100
-    # Read from the heading, "Ceder en Stoffer" counts for Ceder too.
-    assert _total(run, "--sender", "ceder") > 200
-    assert _total(run, "afzender:ceder") > ceder
+    assert ceder > 200
+    assert _total(run, "--sender", "ceder") == ceder
+    assert _total(run, "afzender:ceder") >= ceder
     assert run("search", "--sender", "M.H. Bikker; D.G.M. Ceder").exit_code == 1
 
 

@@ -7,6 +7,7 @@ import pytest
 from corpus.errors import NotALetter, ReadError
 from corpus.files import read_letter
 from corpus.html_reader import parse_html_letter
+from corpus.letter import person_name
 from corpus.titles import readable_heading
 from corpus.xml_reader import parse_xml_letter
 
@@ -274,3 +275,23 @@ def test_aanhangsel_van_de_handelingen_is_a_type(corpus):
 def test_gazette_title_from_intitule_or_its_own_heading(corpus, name, title):
     # Not the gazette's name ("STAATSCOURANT", "GEMEENTEBLAD").
     assert read_letter(corpus / "koop-samples/wetsuite" / name).title.startswith(title)
+
+
+def test_signers_count_without_initials_but_show_with_them(corpus):
+    """KOOP's indieners carry initials; the sender facet counts each member
+    as a motie's heading names them, so one member is one value."""
+    letter = read_letter(corpus / "kst-xml" / "01ab54cb-4fea-4b6b-9dc6-cd7c89272b33.xml")
+    assert letter.sender == "J.P. Dijk; C. Teunissen; S.R.T. van Baarle; J. Nordkamp"
+    assert letter.sender_names() == ("Dijk", "Teunissen", "Van Baarle", "Nordkamp")
+
+
+@pytest.mark.parametrize("name, member", [
+    ("D.G.M. Ceder", "Ceder"), ("I. el Abassi", "El Abassi"), ("M. P. A. van Dam", "Van Dam"),
+    ("M.J.M.H. Wijen-Nass", "Wijen-Nass"), ("Th.C. de Graaf", "De Graaf"), ("Ö. Özdil", "Özdil"),
+    ("H. (Diederik) van Dijk", "Diederik van Dijk"), ("I. (Inge) van Dijk", "Inge van Dijk"),
+    # Unchanged: a first name, an office, a surname alone, initials alone.
+    ("Diederik van Dijk", "Diederik van Dijk"), ("Minister van Justitie", "Minister van Justitie"),
+    ("Kostić", "Kostić"), ("J.", "J."),
+])
+def test_person_name(name, member):
+    assert person_name(name) == member
