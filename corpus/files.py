@@ -46,9 +46,9 @@ _REVISION_TAG = b"kamerzoek reader %d\0" % READER_REVISION
 @dataclass(frozen=True)
 class SourceFile:
     """A file that may hold a letter, read once: its bytes, its sidecar's,
-    and the hash of both (content_digest) that says whether it changed. Parsing these same
-    bytes means a file that changes while being read is indexed as one
-    consistent version, under the hash of that version."""
+    and the hash of both (content_digest) that says whether it changed.
+    Parsing these same bytes means a file that changes while being read is
+    indexed as one consistent version, under the hash of that version."""
     path: Path
     digest: str
     data: bytes

@@ -25,7 +25,7 @@ from corpus.files import READER_REVISION, FolderListings, sidecar_path
 # and 19 ms (pickle: 10 and 17). A file it cannot read (another Python's
 # format) only means every file is read and its hash compared once.
 FILENAME = "files.marshal"
-# Where indexes of reader revision 1 made before 2026-12-03 keep them.
+# Where indexes made before 2026-12-03 (readers' revision 1) kept them.
 JSON_FILENAME = "files.json"
 # Files that were not indexed for a reason that holds while they and the
 # letter they copy look the same: not a letter at all (a metadata record),
