@@ -50,6 +50,7 @@ TEXT_FIELDS = ("body", "title", "dossier_title")
 KEYWORD_TEXT_FIELDS = ("sender", "ministry", "doc_type", "topics", "subtopics")
 KEYWORD_FIELDS = ("id", "source", "kamerstuk", "dossier", "ondernummer", "vergaderjaar",
                   "chamber", "topic_source", "references", "format")
+SENDERS = "senders"
 
 
 @dataclass
@@ -160,14 +161,19 @@ def mappings() -> dict:
         else:
             properties[name] = {"type": "keyword"}
     properties["title"]["fields"] = {"raw": {"type": "keyword", "ignore_above": 512}}
+    # Not a field of the letter: each member or office of its sender, as
+    # kamerzoek's sender facet counts them (Letter.sender_names: co-signers
+    # apart, without initials). `sender` is the string the file gives.
+    properties[SENDERS] = {"type": "keyword"}
     return {"dynamic": "strict", "properties": properties}
 
 
 def bulk_lines(letter: Letter, index_name: str) -> bytes:
     """The action line and the document line of one letter, each ending in \\n."""
     action = {"index": {"_index": index_name, "_id": letter.id}}
+    document = {**letter.to_dict(), SENDERS: list(letter.sender_names())}
     return (json.dumps(action, ensure_ascii=False) + "\n"
-            + json.dumps(letter.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+            + json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def export(letters: Iterable[Letter], out_dir: str | Path, *,

@@ -3,6 +3,7 @@ files are valid for the bulk API, and every letter of a real index comes back.""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -22,11 +23,13 @@ pytestmark = pytest.mark.usefixtures("clean_config_env")
 
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory, corpus) -> Path:
-    """The two letters of the corpus and a handful of KOOP XML Kamerstukken."""
+    """The two letters of the corpus and a handful of KOOP XML Kamerstukken,
+    one of them a motie of two members (kst-24515-807)."""
     from index.builder import build_index
 
     target = tmp_path_factory.mktemp("export") / "ix"
     files = sorted((corpus / "kst-xml").glob("*.xml"))[:12]
+    files.append(corpus / "kst-xml" / "1192f9c0-1096-40d2-bf7b-6c0cd325b53c.xml")
     report = build_index([corpus / "letters", *files], target, procs=1)
     assert not report.failed and report.letters >= 12
     return target
@@ -71,11 +74,18 @@ def test_export_round_trips_every_letter_in_small_files(small_index, tmp_path):
     assert {meta["_index"] for meta, _ in pairs} == {"brieven"}
     assert {meta["_id"] for meta, _ in pairs} == set(letters)
     for _, document in pairs:
-        assert Letter.from_dict(document) == letters[document["id"]]
+        letter = letters[document["id"]]
+        assert Letter.from_dict(document) == letter
+        # The sender facet's values, beside the sender as the file gives it.
+        assert document["senders"] == list(letter.sender_names())
+    co_signed = [doc for _, doc in pairs if "; " in (doc["sender"] or "")]
+    assert co_signed and all(len(doc["senders"]) > 1 for doc in co_signed)
+    assert not any(re.match(r"[A-Z]\.", name) for _, doc in pairs for name in doc["senders"])
 
     definition = json.loads((out / "index.json").read_text(encoding="utf-8"))
     properties = definition["mappings"]["properties"]
-    assert set(properties) == {f.name for f in fields(Letter)}
+    assert set(properties) == {f.name for f in fields(Letter)} | {"senders"}
+    assert properties["senders"] == {"type": "keyword"}
     assert definition["mappings"]["dynamic"] == "strict"
 
 
