@@ -428,17 +428,10 @@ def test_an_index_made_by_other_readers_is_read_and_written_again(folder, tmp_pa
     update reads every file again and writes every letter anew, in place of
     the old ones (whose segments leave the index); after that, updates read
     only what changed again."""
-    from corpus import files
     from index import file_states
 
     index_dir = tmp_path / "ix"
-    # As revision 1 made indexes: the digest of the bytes alone, the states
-    # as a plain table.
-    with monkeypatch.context() as revision_1:
-        revision_1.setattr(files, "_REVISION_TAG", b"")
-        revision_1.setattr(file_states, "save", lambda index_dir, states: (
-            index_dir / file_states.FILENAME).write_bytes(marshal.dumps(states)))
-        build_index([folder], index_dir, procs=1)
+    _build_as_revision_1(monkeypatch, [folder], index_dir)
     old_segments, old_ids = _segment_files(index_dir), ids(index_dir)
     assert file_states.load(index_dir) == ({}, True)
 
@@ -454,6 +447,52 @@ def test_an_index_made_by_other_readers_is_read_and_written_again(folder, tmp_pa
     files_read.clear()
     again = build_index([folder], index_dir, procs=1)
     assert (again.reread, again.updated, again.unchanged, files_read) == (False, 0, 41, [])
+
+
+def _build_as_revision_1(monkeypatch, paths, index_dir):
+    """An index as the readers of revision 1 made it: the digest of the
+    bytes alone, the file states as a plain table."""
+    from corpus import files
+    from index import file_states
+    with monkeypatch.context() as revision_1:
+        revision_1.setattr(files, "_REVISION_TAG", b"")
+        revision_1.setattr(file_states, "save", lambda index_dir, states: (
+            index_dir / file_states.FILENAME).write_bytes(marshal.dumps(states)))
+        return build_index(paths, index_dir, procs=1)
+
+
+def test_a_re_read_keeps_the_letter_of_a_file_that_fails_now(folder, tmp_path, monkeypatch):
+    """Written as a fresh build, a re-read after the readers changed still
+    loses nothing: a file that cannot be read keeps its indexed letter."""
+    index_dir = tmp_path / "ix"
+    _build_as_revision_1(monkeypatch, [folder], index_dir)
+    before = ids(index_dir)
+    broken = sorted(folder.glob("*.xml"))[3]
+    broken.write_bytes(b"<officiele-publicatie><kamerstuk>")
+    report = build_index([folder], index_dir, procs=1)
+    assert report.reread and [p.path for p in report.failed] == [str(broken)]
+    assert ids(index_dir) == before and report.letters == 41
+    assert (report.added, report.removed) == (0, 0)
+
+
+def test_a_re_read_leaves_the_letters_of_other_folders(folder, tmp_path, monkeypatch, corpus):
+    """An index that also holds letters from folders this run was not given
+    is updated, not rebuilt: those letters stay until their folder is
+    indexed again."""
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(corpus / "letters" / "kst-33694-45.md", other)
+    (folder / "kst-33694-45.md").unlink()
+    index_dir = tmp_path / "ix"
+    _build_as_revision_1(monkeypatch, [folder], index_dir)
+    _build_as_revision_1(monkeypatch, [other], index_dir)
+    assert "kst-33694-45" in ids(index_dir)
+    report = build_index([folder], index_dir, procs=1)
+    assert report.reread and (report.updated, report.removed, report.letters) == (40, 0, 41)
+    assert "kst-33694-45" in ids(index_dir)
+    # Its digest is still the old readers': read and written again.
+    again = build_index([other], index_dir, procs=1)
+    assert (again.updated, again.unchanged, again.letters) == (1, 0, 41)
 
 
 def test_file_states_of_other_readers_are_set_aside(tmp_path):
