@@ -211,7 +211,10 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
     if previous:
         failed = [s for s in previous if s in seen and s not in parsed and s not in not_letters]
         _carry_over(index_dir, [(s, previous[s]) for s in failed], parsed, learnt, spool)
-    vanished = [s for s in existing if s not in seen and _under(s, roots)]
+    # Letters whose files are gone from the folders given, or now hold no
+    # letter (a metadata record written over one): they leave the index.
+    vanished = [s for s in existing
+                if (s not in seen and _under(s, roots)) or s in not_letters]
     winners, duplicates = _resolve_duplicates(parsed, existing, vanished)
     for source, reason, copies in duplicates:
         report.skipped.append(Problem(source, reason))

@@ -142,6 +142,23 @@ def test_skipped_files_are_not_read_again_while_they_and_their_original_stay(
         assert searcher.get("kst-32545-143").format == "koop-html"
 
 
+def test_a_letter_whose_file_is_now_no_letter_leaves_the_index(folder, corpus, tmp_path):
+    """A letter's file overwritten by a metadata record: the record is
+    skipped, and the letter it replaced leaves the index (as it does when
+    the file is deleted), on this update and the ones after it."""
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    victim = sorted(folder.glob("*.xml"))[0]
+    with Searcher(index_dir) as searcher:
+        gone = next(letter.id for letter in searcher.letters() if letter.source == str(victim))
+    shutil.copy(corpus / "koop-samples/owms/metadata_owms-kst.xml", victim)
+    report = build_index([folder], index_dir, procs=1)
+    assert [p.path for p in report.skipped] == [str(victim)]
+    assert (report.removed, report.letters) == (1, 40) and gone not in ids(index_dir)
+    again = build_index([folder], index_dir, procs=1)
+    assert (again.removed, again.unchanged, again.letters) == (0, 40, 40)
+
+
 def test_letter_without_number_keeps_its_id_when_the_folder_moves(corpus, tmp_path):
     letter = corpus / "letters" / "brief-opvolging-motie-koopmans.txt"
     found = []
