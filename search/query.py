@@ -298,9 +298,8 @@ def facet_values_meant(facet: str, typed: str, searcher) -> list[str]:
     ["Zorg en gezondheid"]. [] when nothing fits."""
     schema = searcher.schema
     values = facet_values(facet, searcher)
-    if facet == "sender":   # "D.G.M. Ceder" as the facet names him: "Ceder"
-        typed = person_name(typed.strip())
-    wanted = fold(typed.strip().lower())
+    typed = canonical_filter_value(facet, typed.strip())
+    wanted = fold(typed.lower())
     exact = [v for v in values if fold(v.lower()) == wanted]
     if exact:
         return exact
@@ -325,9 +324,14 @@ def facet_value_filter(facet: str, value: str) -> Q.Query:
         return _year_filter(value)
     if facet == "dossier" and value != "onbekend":
         return filter_query("dossier", value, None)
-    if facet == "sender":   # a link made before the facet dropped initials
-        return Q.Term(facet, person_name(value))
-    return Q.Term(facet, value)
+    return Q.Term(facet, canonical_filter_value(facet, value))
+
+
+def canonical_filter_value(facet: str, value: str) -> str:
+    """A filter value as the facet lists it: a sender without initials
+    ("D.G.M. Ceder" -> "Ceder"), as links made before the facet dropped
+    them, and people typing a name, give it."""
+    return person_name(value) if facet == "sender" else value
 
 
 def _group_query(group: list[Clause], schema, parts: bool = True) -> Q.Query | None:

@@ -260,6 +260,30 @@ def test_letter_page_links_each_co_signer(client):
         assert f'href="/{letter["id"]}' in found
 
 
+def test_a_sender_filter_with_initials_is_sent_to_the_name_the_facet_lists(client):
+    """An old link or a typed name with initials ("D.G.M. Ceder") is
+    redirected to the value the sender facet lists ("Ceder"), so that the
+    chip and the facet show one name, and the facet marks it chosen."""
+    hits = client.get("/api/search?q=motie&per_page=100").get_json()["hits"]
+    typed = next(name for h in hits if h["sender"] for name in h["sender"].split("; ")
+                 if person_name(name) != name)
+    answer = client.get("/?" + urlencode({"q": "motie", "sender": typed, "page": "1"}))
+    assert answer.status_code == 302
+    target = answer.headers["Location"]
+    assert parse_qsl(urlsplit(target).query) == [("q", "motie"), ("sender", person_name(typed)),
+                                                 ("page", "1")]
+    html = page(client, "/?" + urlsplit(target).query)
+    assert f'<span class="chip__facet">Afzender:</span> {person_name(typed)}' in html
+    assert typed not in html.split('class="chips"')[1].split("</ul>")[0]
+
+
+def test_no_sender_the_facet_lists_is_redirected(client):
+    senders = client.get("/api/search?q=motie").get_json()["facets"]["sender"]
+    assert len(senders) > 5
+    for name in senders:
+        assert client.get("/?" + urlencode({"sender": name})).status_code == 200, name
+
+
 # --- bad input -----------------------------------------------------------------
 
 @pytest.mark.parametrize("query, parameter", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 
 from search import QueryError
 from search.display import FACET_LABELS
@@ -15,8 +15,8 @@ from search.synonyms import load_synonyms
 from . import present
 from .chart import year_chart
 from .letter_text import FIRST_MATCH_ID, render_body
-from .params import (FILTER_ARGS, LETTER_ID_RE, error_parameter, query_string, search_request,
-                     without_filters)
+from .params import (FILTER_ARGS, LETTER_ID_RE, canonical_query, error_parameter, query_string,
+                     search_request, without_filters)
 from .state import get_searcher
 
 bp = Blueprint("pages", __name__)
@@ -36,6 +36,9 @@ def _register_filters(state):
 @bp.get("/")
 def search_page():
     args = request.args
+    canonical = canonical_query(args)
+    if canonical is not None:   # an old link, a sender typed with initials
+        return redirect("?" + canonical)
     query = args.get("q", "").strip()
     searcher = get_searcher()
     try:

@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 
 from search import QueryError, SearchRequest
 from search.model import MAX_PER_PAGE, SORTS
+from search.query import canonical_filter_value
 from search.searcher import MAX_PAGE
 
 FILTER_ARGS = ("year", "dossier", "topic", "doc_type", "sender")
@@ -86,6 +87,16 @@ def toggle_filter(args, facet: str, value: str) -> str:
     else:
         pairs.append((facet, value))
     return urlencode(pairs)
+
+
+def canonical_query(args) -> str | None:
+    """The args with every filter value as its facet lists it (see
+    search.query.canonical_filter_value), or None when they already are:
+    the page then marks the value chosen in its facet, and shows it so."""
+    pairs = _pairs(args)
+    canonical = [(k, canonical_filter_value(k, v)) if k in FILTER_ARGS else (k, v)
+                 for k, v in pairs]
+    return None if canonical == pairs else urlencode(list(dict.fromkeys(canonical)))
 
 
 def without_filters(args) -> str:
