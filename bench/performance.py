@@ -3,7 +3,8 @@ process and over HTTP), cold start, index size; against a naive Whoosh and a
 SQLite FTS5 baseline. A script, not a test.
 
     python bench/performance.py [--corpus DIR] [--scale N | --quick] [--skip-scale]
-                                [--skip-http] [--out bench/results/performance.json]
+                                [--skip-http] [--skip-scale-updates]
+                                [--out bench/results/performance.json]
     python bench/performance.py --requery shared|scale --work DIR [--out FILE]
 
 Everything generated (a copy of the corpus for the incremental test, the
@@ -202,15 +203,20 @@ def query_benchmarks(index_dir: Path, mix, work: Path | None, baselines: bool) -
 
 # -- incremental ---------------------------------------------------------------
 
-def change_files(corpus_copy: Path, fraction: float, seed: int, tag: str) -> int:
-    """Edit `fraction` of the letter files in place (a sentence appended to
-    text/Markdown, an XML comment before the root closes); returns how many."""
+def change_files(corpus_copy: Path, fraction: float, seed: int, tag: str, *,
+                 count: int | None = None, originals: dict | None = None) -> int:
+    """Edit `fraction` of the letter files (or `count` of them) in place (a
+    sentence appended to text/Markdown, an XML comment before the root
+    closes); returns how many. `originals` gets each file's bytes before its
+    first change, to put back."""
     from corpus.files import discover
     files = [f for f in discover([corpus_copy]) if f.suffix in (".txt", ".md", ".xml")]
     rng = random.Random(seed)
-    chosen = rng.sample(files, max(1, round(len(files) * fraction)))
+    chosen = rng.sample(files, count or max(1, round(len(files) * fraction)))
     for path in chosen:
         data = path.read_bytes()
+        if originals is not None:
+            originals.setdefault(path, data)
         if path.suffix == ".xml":
             data = data.rstrip() + f"\n<!-- benchmark change {tag} -->\n".encode()
         else:
@@ -235,6 +241,37 @@ def incremental(corpus_copy: Path, index_dir: Path, full_build_s: float) -> dict
     out["fixed_cost_s"] = t0
     out["per_1pct_marginal_s"] = round((t4 - t0) / 4, 2)
     out["1pct_as_fraction_of_full_build"] = round(t1 / full_build_s, 3)
+    return out
+
+
+# Files the scale corpus's update changes first: as many as the shared
+# corpus's 1%, so the two updates differ in the size of the index only.
+SAME_CHANGE = 160
+
+
+def scale_incremental(corpus: Path, index_dir: Path, full_build_s: float) -> dict:
+    """Is an update's cost the change's, not the corpus's? At the scale
+    corpus: an update that changes nothing, one that changes as many files
+    as the shared corpus's 1% does, and one that changes 1% of these. The
+    generated corpus is changed in place (it is not copied: 600 MB) and put
+    back afterwards; the index keeps the changed versions."""
+    out = {}
+    originals: dict[Path, bytes] = {}
+    try:
+        log("  no-op update (nothing changed)")
+        out["noop"] = measured_build([corpus], index_dir)
+        n = change_files(corpus, 0, seed=11, tag="scale-same", count=SAME_CHANGE,
+                         originals=originals)
+        log(f"  {n} files changed (as many as the shared corpus's 1%)")
+        out["changed_same_files"] = {"files_changed": n, **measured_build([corpus], index_dir)}
+        n = change_files(corpus, 0.01, seed=12, tag="scale-1pct", originals=originals)
+        log(f"  1% changed ({n} files)")
+        out["changed_1pct"] = {"files_changed": n, **measured_build([corpus], index_dir)}
+    finally:
+        for path, data in originals.items():
+            path.write_bytes(data)
+    out["full_build_s"] = round(full_build_s, 2)
+    out["1pct_as_fraction_of_full_build"] = round(out["changed_1pct"]["wall_s"] / full_build_s, 3)
     return out
 
 
@@ -267,7 +304,8 @@ def build_rounds(name: str, paths: list[Path], work: Path, index_dir: Path,
 
 def bench_corpus(name: str, paths: list[Path], work: Path, mix, *, baselines: bool,
                  http: bool, incremental_from: Path | None, text_mb: float | None,
-                 http_seconds: float, res: dict | None = None, rounds: int = 1) -> dict:
+                 http_seconds: float, res: dict | None = None, rounds: int = 1,
+                 scale_updates: bool = False) -> dict:
     """Fills `res` as it goes, so a failure late in the run keeps what was
     measured before it."""
     res = {} if res is None else res
@@ -309,6 +347,9 @@ def bench_corpus(name: str, paths: list[Path], work: Path, mix, *, baselines: bo
     if incremental_from is not None:
         log(f"[{name}] incremental re-index")
         res["incremental"] = incremental(incremental_from, index_dir, build["wall_s"])
+    elif scale_updates:
+        log(f"[{name}] incremental re-index")
+        res["incremental"] = scale_incremental(paths[0], index_dir, build["wall_s"])
     return res
 
 
@@ -418,9 +459,19 @@ def print_table(results: dict) -> None:
                          f"p95 {lo['p95_ms']} / p99 {lo['p99_ms']} ms"))
         if "incremental" in r:
             i = r["incremental"]
-            rows.append((key, "incremental", f"no-op {i['noop']['wall_s']} s, 1% "
-                         f"{i['changed_1pct']['wall_s']} s, 4% {i['changed_4pct']['wall_s']} s "
-                         f"(full build {i['full_build_s']} s)"))
+            if "changed_4pct" in i:
+                rows.append((key, "incremental", f"no-op {i['noop']['wall_s']} s, 1% "
+                             f"{i['changed_1pct']['wall_s']} s, 4% {i['changed_4pct']['wall_s']} s "
+                             f"(full build {i['full_build_s']} s)"))
+            else:
+                same = i["changed_same_files"]
+                rows.append((key, "incremental", f"no-op {i['noop']['wall_s']} s, "
+                             f"{same['files_changed']} files {same['wall_s']} s, 1% "
+                             f"({i['changed_1pct']['files_changed']} files) "
+                             f"{i['changed_1pct']['wall_s']} s = "
+                             f"{i['1pct_as_fraction_of_full_build'] * 100:.1f}% of the full build "
+                             f"({i['full_build_s']} s), peak PSS "
+                             f"{i['changed_1pct']['peak_pss_mb']} MB"))
     width = max(len(r[1]) for r in rows) if rows else 10
     for corpus, what, value in rows:
         print(f"{corpus:7} {what:<{width}}  {value}")
@@ -467,6 +518,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-shared", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-scale-updates", action="store_true",
+                        help="no incremental updates of the scale corpus")
     parser.add_argument("--scale-baselines", action="store_true",
                         help="also build and query the baselines on the scale corpus")
     parser.add_argument("--scale-dir", type=Path,
@@ -533,7 +586,7 @@ def main(argv=None) -> int:
                 f"scale-{scale_n}", [scale_dir], scale_work, mix,
                 baselines=args.scale_baselines, http=not args.skip_http, incremental_from=None,
                 text_mb=manifest["characters"] / 1e6, http_seconds=args.http_seconds,
-                res=results["scale"])
+                res=results["scale"], scale_updates=not args.skip_scale_updates)
     finally:
         results["machine"]["loadavg_end"] = list(os.getloadavg())
         results["targets"] = evaluate(results)
