@@ -144,13 +144,18 @@ def sidecar_path(path: str | Path, listing: frozenset[str] | None = None) -> Pat
     if listing is not None and not listing:   # most folders: no JSON at all
         return None
     folder, name = os.path.split(path)
-    for candidate in (os.path.splitext(name)[0] + ".json", name + ".json"):
+    for candidate in sidecar_names(name):
         if listing is not None and candidate not in listing:
             continue
         sidecar = os.path.join(folder, candidate)
         if os.path.isfile(sidecar):
             return Path(sidecar)
     return None
+
+
+def sidecar_names(name: str) -> tuple[str, str]:
+    """The names a file's JSON sidecar may have, in the order they count."""
+    return os.path.splitext(name)[0] + ".json", name + ".json"
 
 
 class FolderListings:

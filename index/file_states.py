@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import stat
 from pathlib import Path
 
 from corpus.atomic import write_atomic
-from corpus.files import READER_REVISION, FolderListings, sidecar_path
+from corpus.files import READER_REVISION, FolderListings, sidecar_names
 
 # marshal: the states are plain lists of ints keyed by path, which it
 # writes and reads in 2 and 6 ms for the shared corpus, against JSON's 30
@@ -37,12 +38,8 @@ SKIPPED_FILENAME = "skipped.json"
 def stat_key(path: str | Path, listing: frozenset[str] | None = None) -> list | None:
     """The file's and its sidecar's (size, mtime, ctime, inode); None when
     the file cannot be stat()ed. `listing`: see corpus.files.sidecar_path."""
-    try:
-        key = _stat(path)
-        sidecar = sidecar_path(path, listing)
-        return key + (_stat(sidecar) if sidecar else [])
-    except OSError:
-        return None
+    folder, name = os.path.split(str(path))
+    return _state(str(path), folder, name, listing)
 
 
 def stat_keys(paths: list[str] | list[Path],
@@ -58,11 +55,34 @@ def stat_keys(paths: list[str] | list[Path],
         # The listing is looked up when the folder changes (the paths come
         # folder by folder, as the walk found them), not with a dirname()
         # per file.
-        here = path[:path.rfind(os.sep)]
+        cut = path.rfind(os.sep)
+        here = path[:cut]
         if here != folder:
             folder, listing = here, listings.of(path)
-        keys.append(stat_key(path, listing))
+        keys.append(_state(path, here, path[cut + 1:], listing))
     return keys
+
+
+def _state(path: str, folder: str, name: str, listing: frozenset[str] | None) -> list | None:
+    """stat_key(), the sidecar found as corpus.files.sidecar_path() finds
+    it but with one stat() and no Path: at 200,000 letters (60,000 with a
+    sidecar) that took the check of every file from 2.1 s to 1.4 s."""
+    try:
+        key = _stat(path)
+    except OSError:
+        return None
+    if listing is not None and not listing:   # most folders: no JSON at all
+        return key
+    for candidate in sidecar_names(name):
+        if listing is not None and candidate not in listing:
+            continue
+        try:
+            found = os.stat(os.path.join(folder, candidate))
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode):
+            return key + [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
+    return key
 
 
 def _stat(path: str | Path) -> list:
