@@ -302,3 +302,25 @@ def test_scores_read_the_known_words_of_the_features(model, xml_letters):
         from_text = model.scores(letter)
         assert [t for t, _ in indexed] == [t for t, _ in from_text]
         assert [p for _, p in indexed] == pytest.approx([p for _, p in from_text], abs=1e-12)
+
+
+def test_scores_from_some_words_rows_equal_scores_from_all(model, split):
+    """A model that has not computed every word's scoring weights (an
+    update's, after learning) computes those of the words it is asked
+    about; the themes, their order and confidences are those of the whole
+    table, up to the order of summing."""
+    import copy
+    partial, whole = copy.deepcopy(model), copy.deepcopy(model)
+    partial._cache = partial._partial = None   # as a model loaded from its file
+    whole._scoring_weights()
+    letters = [hide(l) for l in split[1][:200]]
+    for letter in letters:
+        some, every = partial.scores(letter), whole.scores(letter)
+        assert [t for t, _ in some] == [t for t, _ in every]
+        assert [p for _, p in some] == pytest.approx([p for _, p in every], abs=1e-12)
+        assert partial.predict(letter) == whole.predict(letter)
+    assert partial._cache is None
+    assert 0 < len(partial._partial[1]._numbers) < len(model.words)
+    # Learning afresh lets go of the rows computed so far.
+    partial.add(split[0][0], sign=-1)
+    assert partial._partial is None
