@@ -339,7 +339,9 @@ def _read_all(files: list[str], listings, existing, known_states, known_skipped,
                 yield "skipped", source, (reason, state, copies)
             else:
                 pending.append(source)
-        elif unchanged(source):
+        # unchanged(source), written out: a call per file was 0.1 s of an
+        # update at 200,000 letters. Only files in `existing` have a look.
+        elif state is not None and state == known_states.get(source):
             yield "unchanged", source, state
         else:
             pending.append(source)
@@ -493,9 +495,14 @@ def _resolve_duplicates(parsed, existing, vanished):
     Returns the winners (source -> read) and the copies left out, as
     (source, reason, the source of the letter each copies)."""
     leaving = set(vanished) | set(parsed)
+    # Only the ids the letters read may take: an owner for each of the
+    # index's letters cost every update 0.2 s at 200,000 letters.
+    wanted = {read.id for read in parsed.values()}
+    wanted.update(fallback_id(Path(source), full_path=True) for source, read in parsed.items()
+                  if _has_fallback_id(read, source))
     owner: dict[str, tuple[int, str]] = {}
     for source, entry in existing.items():
-        if source not in leaving:
+        if entry.id in wanted and source not in leaving:
             owner[entry.id] = (FORMAT_RANK.get(entry.format, 0), source)
     candidates = sorted(parsed.items(), key=lambda item: (
         -FORMAT_RANK.get(item[1].format, 0), item[0]))
