@@ -664,25 +664,37 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     store.update_manifest(index_dir)
 
 
-class _NothingToMerge(Exception):
+class _WouldMerge(Exception):
     pass
+
+
+class _MergeProbe:
+    """Stands in for a writer while MERGE_SMALL decides: it opens a reader
+    of each segment it merges and hands it to add_reader(), so a merge shows
+    as the first call."""
+
+    def __init__(self, storage, schema):
+        self.storage, self.schema = storage, schema
+
+    def add_reader(self, reader) -> None:
+        reader.close()
+        raise _WouldMerge
 
 
 def _merge_small_segments(ix) -> None:
     """Whoosh's MERGE_SMALL over the segments updates left: without it
     every update would add a segment for searches to visit. Most updates
-    merge nothing and commit nothing."""
-    def merge_or_stop(writer, segments):
-        kept = MERGE_SMALL(writer, segments)
-        if kept is segments:
-            raise _NothingToMerge
-        return kept
-
+    merge nothing: the policy is asked first, so they open no writer
+    (whose new segment's files stayed behind until the next commit)."""
+    toc = ix._read_toc()
+    try:
+        MERGE_SMALL(_MergeProbe(ix.storage, toc.schema), toc.segments)
+        return
+    except _WouldMerge:
+        pass
     writer = ix.writer(limitmb=WRITER_MB, compound=False)
     try:
-        writer.commit(mergetype=merge_or_stop)
-    except _NothingToMerge:
-        writer.cancel()
+        writer.commit(mergetype=MERGE_SMALL)
     except BaseException:
         writer.cancel()
         raise

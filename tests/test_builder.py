@@ -439,6 +439,32 @@ def _segment_files(index_dir):
     return sorted(p.name for p in index_dir.iterdir() if p.suffix == ".kzp")
 
 
+def _toc_segments(index_dir):
+    from index import store
+    return sorted(s.segment_id() for s in store.open_index(index_dir)._read_toc().segments)
+
+
+def test_updates_merge_small_segments_and_leave_no_stray_files(folder, tmp_path):
+    """Each update writes a segment; Whoosh's MERGE_SMALL policy merges
+    them when it finds enough small ones (here at the fourth update: five
+    segments of 45 letters, deleted ones included, fewer than fib(9) = 55,
+    become one), and an update that merges nothing leaves no files of a
+    segment the index does not hold."""
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    counts = []
+    # A different letter each time: a segment whose letters were all
+    # replaced leaves the index in the next commit anyway.
+    for n, xml in enumerate(sorted(folder.glob("*.xml"))[:5]):
+        xml.write_bytes(xml.read_bytes() + f"<!-- wijziging {n} -->\n".encode())
+        report = build_index([folder], index_dir, procs=1)
+        assert (report.updated, report.letters) == (1, 41)
+        counts.append(len(_toc_segments(index_dir)))
+        on_disk = sorted({p.name.split(".")[0] for p in index_dir.glob("letters_*.*")})
+        assert on_disk == _toc_segments(index_dir)
+    assert counts == [2, 3, 4, 1, 2]
+
+
 def test_an_index_made_by_other_readers_is_read_and_written_again(folder, tmp_path, monkeypatch,
                                                                   files_read):
     """When the readers change (corpus.files.READER_REVISION), the next
