@@ -59,6 +59,9 @@ class Server:
         env = {**os.environ, "KAMERZOEK_INDEX": str(self.index_dir),
                "KAMERZOEK_SEARCH_CACHE_SIZE": "0"}
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        if not Path(gunicorn).exists():
+            raise RuntimeError(f"{gunicorn} not found: install the benchmark's extras "
+                               "(pip install -e '.[bench]')")
         self.log = open(self.index_dir.parent / f"gunicorn-{self.port}.log", "w")
         started = time.perf_counter()
         self.proc = subprocess.Popen(
