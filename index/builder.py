@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from whoosh.writing import MERGE_SMALL
+from whoosh.reading import SegmentReader
 
 from corpus.errors import NotALetter, ReadError
 from corpus.files import (FolderListings, discover_sources, fallback_id, parse_source,
@@ -664,40 +664,45 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     store.update_manifest(index_dir)
 
 
-class _WouldMerge(Exception):
-    pass
-
-
-class _MergeProbe:
-    """Stands in for a writer while MERGE_SMALL decides: it opens a reader
-    of each segment it merges and hands it to add_reader(), so a merge shows
-    as the first call."""
-
-    def __init__(self, storage, schema):
-        self.storage, self.schema = storage, schema
-
-    def add_reader(self, reader) -> None:
-        reader.close()
-        raise _WouldMerge
+# Segments with fewer letters than 1/SMALL_SHARE of the largest are
+# updates'; once MERGE_AT of them have gathered they are merged into one.
+SMALL_SHARE = 8
+MERGE_AT = 10
 
 
 def _merge_small_segments(ix) -> None:
-    """Whoosh's MERGE_SMALL over the segments updates left: without it
-    every update would add a segment for searches to visit. Most updates
-    merge nothing: the policy is asked first, so they open no writer
-    (whose new segment's files stayed behind until the next commit)."""
-    toc = ix._read_toc()
-    try:
-        MERGE_SMALL(_MergeProbe(ix.storage, toc.schema), toc.segments)
+    """The small segments updates left, merged into one when there are
+    MERGE_AT of them: without it every update would add a segment for
+    searches to visit. Whoosh's MERGE_SMALL policy also merged a fresh
+    build's segments, all of them once 23 segments held fewer letters than
+    fib(27): at 200,000 letters in 16 segments the seventh update began
+    rewriting the whole index with Whoosh's writer (stopped after ten
+    minutes). Most updates merge nothing and open no writer."""
+    if len(_small_segments(ix._read_toc().segments)) < MERGE_AT:
         return
-    except _WouldMerge:
-        pass
     writer = ix.writer(limitmb=WRITER_MB, compound=False)
     try:
-        writer.commit(mergetype=MERGE_SMALL)
+        writer.commit(mergetype=_merge_updates)
     except BaseException:
         writer.cancel()
         raise
+
+
+def _small_segments(segments) -> list:
+    largest = max((segment.doc_count_all() for segment in segments), default=0)
+    return [segment for segment in segments if segment.doc_count_all() * SMALL_SHARE < largest]
+
+
+def _merge_updates(writer, segments) -> list:
+    """A Whoosh merge policy: the small segments go to `writer`, the
+    others are kept."""
+    small = _small_segments(segments)
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    merged = {id(segment) for segment in small}
+    return [segment for segment in segments if id(segment) not in merged]
 
 
 def _document_maker(model: TopicModel, spool: Spool, analyzer):

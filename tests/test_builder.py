@@ -445,24 +445,46 @@ def _toc_segments(index_dir):
 
 
 def test_updates_merge_small_segments_and_leave_no_stray_files(folder, tmp_path):
-    """Each update writes a segment; Whoosh's MERGE_SMALL policy merges
-    them when it finds enough small ones (here at the fourth update: five
-    segments of 45 letters, deleted ones included, fewer than fib(9) = 55,
-    become one), and an update that merges nothing leaves no files of a
-    segment the index does not hold."""
+    """Each update writes a segment; once ten small ones have gathered
+    (fewer letters than an eighth of the largest) they become one, and an
+    update that merges nothing leaves no files of a segment the index does
+    not hold."""
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)
     counts = []
     # A different letter each time: a segment whose letters were all
     # replaced leaves the index in the next commit anyway.
-    for n, xml in enumerate(sorted(folder.glob("*.xml"))[:5]):
+    for n, xml in enumerate(sorted(folder.glob("*.xml"))[:11]):
         xml.write_bytes(xml.read_bytes() + f"<!-- wijziging {n} -->\n".encode())
         report = build_index([folder], index_dir, procs=1)
         assert (report.updated, report.letters) == (1, 41)
         counts.append(len(_toc_segments(index_dir)))
         on_disk = sorted({p.name.split(".")[0] for p in index_dir.glob("letters_*.*")})
         assert on_disk == _toc_segments(index_dir)
-    assert counts == [2, 3, 4, 1, 2]
+    assert counts == [2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 3]
+    assert len(ids(index_dir)) == 41
+
+
+def test_updates_never_merge_the_segments_of_a_build(folder, tmp_path, monkeypatch):
+    """A build's segments stay as they are, however many updates follow;
+    only the updates' small segments are merged. Whoosh's MERGE_SMALL
+    merged a build's segments too once there were enough segments, which
+    at 200,000 letters meant rewriting the whole index."""
+    from index import segments
+    index_dir = tmp_path / "ix"
+    with monkeypatch.context() as small:
+        small.setattr(segments, "SEGMENT_POSTINGS", 1_000)   # a segment every 8-12 letters
+        build_index([folder], index_dir, procs=1)
+    built = _toc_segments(index_dir)
+    assert len(built) == 4
+    # Every third letter: no segment of the build loses all its letters.
+    for n, xml in enumerate(sorted(folder.glob("*.xml"))[::3][:12]):
+        xml.write_bytes(xml.read_bytes() + f"<!-- wijziging {n} -->\n".encode())
+        assert build_index([folder], index_dir, procs=1).updated == 1
+    held = _toc_segments(index_dir)
+    assert set(built) <= set(held)
+    assert len(held) == len(built) + 3   # ten updates' segments merged into one, two more
+    assert len(ids(index_dir)) == 41
 
 
 def test_an_index_made_by_other_readers_is_read_and_written_again(folder, tmp_path, monkeypatch,
