@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,8 @@ from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
 from .postings import cached_phrase_docs, phrase_docs_among, with_known_phrases
 from .ranking import ranking_tiers
-from .query import (all_words_query, build_query, exclusion_query, expand_synonyms, facet_value_filter,
-                    filter_query, parse_query)
+from .query import (all_words_query, build_query, canonical_filter_value, exclusion_query,
+                    expand_synonyms, facet_value_filter, filter_query, parse_query)
 from .spelling import Speller
 from .vectors import Unsupported, VectorIndex, VectorSearch
 from .synonyms import DEFAULT_FILE as DEFAULT_SYNONYMS, load_synonyms
@@ -192,6 +192,7 @@ class Searcher:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         _validate(request)
+        request = _canonical(request)
         with self.reading() as version:
             key = (page_cache.request_key(request), version.identity, self._synonyms_version())
             cached = self._pages.get(key)
@@ -559,6 +560,16 @@ def _collect(searcher, matcher, collector, deadline: float):
 def _too_slow() -> QueryError:
     return QueryError(f"De zoekvraag kostte meer dan {QUERY_SECONDS:g} seconden en is "
                       "afgebroken. Maak haar specifieker, bijvoorbeeld met een filter.")
+
+
+def _canonical(request: SearchRequest) -> SearchRequest:
+    """The request with its filter values as the facets list them (a sender
+    without initials): the response names the filter that was applied, and
+    both spellings share a cached answer."""
+    filters = {facet: tuple(dict.fromkeys(canonical_filter_value(facet, value)
+                                          for value in values))
+               for facet, values in request.filters.items()}
+    return request if filters == request.filters else replace(request, filters=filters)
 
 
 def _validate(request: SearchRequest) -> None:

@@ -136,6 +136,8 @@ def test_sender_facet_counts_each_co_signer_once_with_or_without_initials(search
         with_initials = search(searcher, "", filters={"sender": (name,)}, per_page=100)
         without = search(searcher, "", filters={"sender": (member,)}, per_page=100)
         assert facet[member] == with_initials.total == without.total >= indieners[name]
+        # The response names the filter as the facet lists it.
+        assert with_initials.filters == {"sender": [member]}
         assert all(name in hit.sender or member in hit.sender for hit in without.hits)
     # Named both ways in the files: 31 and 71 letters in the shared corpus.
     assert facet["Ceder"] > indieners["D.G.M. Ceder"] + 30
