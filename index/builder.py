@@ -52,11 +52,6 @@ JSON_TOPIC_MODEL = "topics.json"
 FORMAT_RANK = {"koop-xml": 4, "koop-html": 3, "markdown": 2, "text": 1}
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 GIVEN_TOPICS = ("metadata", "sidecar")  # topic sources the model learns from
-# Posting-pool memory of Whoosh's writer when it merges segments, before it
-# spills to disk. (New letters go through index.segments, which bounds
-# memory by documents.) Merged segments are separate files too: see
-# index.segments.
-WRITER_MB = 96
 
 
 @dataclass(frozen=True)
@@ -92,6 +87,9 @@ class _Read:
     format: str | None
     letter: Parked
     text: Parked
+    # A letter of the index written again as it is (see _folded): its
+    # topics are not inferred again.
+    as_stored: bool = False
 
 
 def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool = False,
@@ -639,10 +637,12 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
     build writes them (index.segments: with Whoosh's own writer a 1% change
     of the shared corpus cost twice as much; a change of a thousand
     letters or more is written by `procs` processes), their old
-    versions and the removed letters deleted in the same commit; then small
-    segments are merged as Whoosh's writer merges them."""
+    versions and the removed letters deleted in the same commit, with
+    the letters of the small segments earlier updates left once there
+    are enough of them (_folded)."""
     ix = store.open_index(index_dir)
     items = list(to_write.values())
+    items += _folded(ix, spool, items, remove_sources)
     total = len(items)
     progress("schrijven", 0, total)
     deleted = [("source", source) for source in remove_sources]
@@ -658,51 +658,53 @@ def _write_changes(index_dir: Path, to_write, remove_sources, model, spool, voca
                    procs, progress=lambda done: progress("schrijven", done, total),
                    delete=deleted)
     progress("schrijven", total, total)
-    _merge_small_segments(ix)
     _save_model(model, index_dir)
     vocabulary.save(index_dir)
     store.update_manifest(index_dir)
 
 
 # Segments with fewer letters than 1/SMALL_SHARE of the largest are
-# updates'; once MERGE_AT of them have gathered they are merged into one.
+# updates'; once MERGE_AT of them have gathered, the next update that
+# writes takes their letters along.
 SMALL_SHARE = 8
 MERGE_AT = 10
 
 
-def _merge_small_segments(ix) -> None:
-    """The small segments updates left, merged into one when there are
-    MERGE_AT of them: without it every update would add a segment for
-    searches to visit. Whoosh's MERGE_SMALL policy also merged a fresh
-    build's segments, all of them once 23 segments held fewer letters than
-    fib(27): at 200,000 letters in 16 segments the seventh update began
-    rewriting the whole index with Whoosh's writer (stopped after ten
-    minutes). Most updates merge nothing and open no writer."""
-    if len(_small_segments(ix._read_toc().segments)) < MERGE_AT:
-        return
-    writer = ix.writer(limitmb=WRITER_MB, compound=False)
-    try:
-        writer.commit(mergetype=_merge_updates)
-    except BaseException:
-        writer.cancel()
-        raise
+def _folded(ix, spool: Spool, items: list, remove_sources) -> list:
+    """The letters of the small segments updates left, once there are
+    MERGE_AT of them, to be written again with this update's letters, as
+    they are stored: their old copies are deleted with the rest, and the
+    emptied segments leave the index. Without it every update would add a
+    segment for searches to visit. Merged by Whoosh's writer, ten segments
+    of the shared corpus's 1% took 8.9 s and their posting arrays 2.9 s
+    more; and its MERGE_SMALL policy also merged a build's segments, at
+    200,000 letters (16 segments) all of them at the seventh update, which
+    rewrote every letter (stopped after ten minutes)."""
+    toc = ix._read_toc()
+    small = _small_segments(toc.segments)
+    if len(small) < MERGE_AT:
+        return []
+    written = {read.id for read in items}
+    leaving = set(remove_sources)
+    folded = []
+    for segment in small:
+        reader = SegmentReader(ix.storage, toc.schema, segment)
+        try:
+            for stored in reader.all_stored_fields():
+                if stored["id"] in written or stored["source"] in leaving:
+                    continue
+                letter = letter_from_stored(stored)
+                folded.append(_Read(stored["digest"], letter.id, letter.kamerstuk, letter.format,
+                                    spool.park_object(letter.with_changes(body="")),
+                                    spool.park(letter.body), as_stored=True))
+        finally:
+            reader.close()
+    return folded
 
 
 def _small_segments(segments) -> list:
     largest = max((segment.doc_count_all() for segment in segments), default=0)
     return [segment for segment in segments if segment.doc_count_all() * SMALL_SHARE < largest]
-
-
-def _merge_updates(writer, segments) -> list:
-    """A Whoosh merge policy: the small segments go to `writer`, the
-    others are kept."""
-    small = _small_segments(segments)
-    for segment in small:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    merged = {id(segment) for segment in small}
-    return [segment for segment in segments if id(segment) not in merged]
 
 
 def _document_maker(model: TopicModel, spool: Spool, analyzer):
@@ -713,8 +715,9 @@ def _document_maker(model: TopicModel, spool: Spool, analyzer):
         letter = _fetch_letter(read, spool)
         starts: list[int] = []
         terms = analyzer.index_positions(letter.body, starts)
-        stems = body_stems(letter.body, terms, starts)
-        out = to_document(with_topics(letter, model, stems), read.digest)
+        if not read.as_stored:
+            letter = with_topics(letter, model, body_stems(letter.body, terms, starts))
+        out = to_document(letter, read.digest)
         out[ANALYSED_BODY] = (terms, starts)
         return out
     return document

@@ -444,25 +444,42 @@ def _toc_segments(index_dir):
     return sorted(s.segment_id() for s in store.open_index(index_dir)._read_toc().segments)
 
 
+def _stored(index_dir):
+    """id -> every stored field of every letter in the index."""
+    with Searcher(index_dir) as searcher:
+        reader = searcher.current().reader()
+        return {fields["id"]: fields for fields in reader.all_stored_fields()}
+
+
 def test_updates_merge_small_segments_and_leave_no_stray_files(folder, tmp_path):
     """Each update writes a segment; once ten small ones have gathered
-    (fewer letters than an eighth of the largest) they become one, and an
-    update that merges nothing leaves no files of a segment the index does
-    not hold."""
+    (fewer letters than an eighth of the largest), the next update writes
+    their letters again with its own, exactly as they were stored (inferred
+    topics included), and they leave the index. No update leaves files of
+    a segment the index does not hold."""
     index_dir = tmp_path / "ix"
     build_index([folder], index_dir, procs=1)
     counts = []
     # A different letter each time: a segment whose letters were all
     # replaced leaves the index in the next commit anyway.
-    for n, xml in enumerate(sorted(folder.glob("*.xml"))[:11]):
+    for n, xml in enumerate(sorted(folder.glob("*.xml"))[:12]):
         xml.write_bytes(xml.read_bytes() + f"<!-- wijziging {n} -->\n".encode())
+        if n == 10:
+            before = _stored(index_dir)
         report = build_index([folder], index_dir, procs=1)
         assert (report.updated, report.letters) == (1, 41)
         counts.append(len(_toc_segments(index_dir)))
         on_disk = sorted({p.name.split(".")[0] for p in index_dir.glob("letters_*.*")})
         assert on_disk == _toc_segments(index_dir)
-    assert counts == [2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 3]
-    assert len(ids(index_dir)) == 41
+    assert counts == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 2, 3]
+    after = _stored(index_dir)
+    assert len(after) == 41
+    # The ten letters written again by the eleventh update are as they were;
+    # the eleventh and twelfth letters changed (their digests).
+    changed = {i for i in after if after[i]["digest"] != before[i]["digest"]}
+    assert len(changed) == 2
+    assert {i: f for i, f in after.items() if i not in changed} == \
+        {i: f for i, f in before.items() if i not in changed}
 
 
 def test_updates_never_merge_the_segments_of_a_build(folder, tmp_path, monkeypatch):
@@ -483,7 +500,8 @@ def test_updates_never_merge_the_segments_of_a_build(folder, tmp_path, monkeypat
         assert build_index([folder], index_dir, procs=1).updated == 1
     held = _toc_segments(index_dir)
     assert set(built) <= set(held)
-    assert len(held) == len(built) + 3   # ten updates' segments merged into one, two more
+    # Ten updates' segments went into the eleventh's; the twelfth's.
+    assert len(held) == len(built) + 2
     assert len(ids(index_dir)) == 41
 
 
