@@ -141,21 +141,27 @@ def sidecar_path(path: str | Path, listing: frozenset[str] | None = None) -> Pat
     any. `listing`: the names in its folder (or just those of its JSON
     files: FolderListings), when known, which spares a
     stat() for each sidecar that is not there."""
+    found = find_sidecar(*os.path.split(path), listing)
+    return Path(found[0]) if found else None
+
+
+def find_sidecar(folder: str, name: str, listing: frozenset[str] | None
+                 ) -> tuple[str, os.stat_result] | None:
+    """sidecar_path() of the file `name` in `folder`, as a string, with
+    the stat() that found it (the file states keep it: index.file_states)."""
     if listing is not None and not listing:   # most folders: no JSON at all
         return None
-    folder, name = os.path.split(path)
-    for candidate in sidecar_names(name):
+    for candidate in (os.path.splitext(name)[0] + ".json", name + ".json"):
         if listing is not None and candidate not in listing:
             continue
         sidecar = os.path.join(folder, candidate)
-        if os.path.isfile(sidecar):
-            return Path(sidecar)
+        try:
+            found = os.stat(sidecar)
+        except OSError:
+            continue
+        if stat.S_ISREG(found.st_mode):
+            return sidecar, found
     return None
-
-
-def sidecar_names(name: str) -> tuple[str, str]:
-    """The names a file's JSON sidecar may have, in the order they count."""
-    return os.path.splitext(name)[0] + ".json", name + ".json"
 
 
 class FolderListings:

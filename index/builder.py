@@ -91,6 +91,13 @@ class _Read:
     # topics are not inferred again.
     as_stored: bool = False
 
+    @classmethod
+    def park(cls, digest: str, letter: Letter, spool: Spool, as_stored: bool = False) -> "_Read":
+        """The letter parked in `spool`, text and the rest apart."""
+        return cls(digest, letter.id, letter.kamerstuk, letter.format,
+                   spool.park_object(letter.with_changes(body="")), spool.park(letter.body),
+                   as_stored)
+
 
 def build_index(paths: list[str | Path], index_dir: str | Path, *, rebuild: bool = False,
                 procs: int | None = None, progress: Progress | None = None) -> BuildReport:
@@ -460,9 +467,7 @@ def _parked(result):
     if kind != "letter":
         return result
     digest, letter, state = payload
-    read = _Read(digest, letter.id, letter.kamerstuk, letter.format,
-                 _worker_spool.park_object(letter.with_changes(body="")),
-                 _worker_spool.park(letter.body))
+    read = _Read.park(digest, letter, _worker_spool)
     teaches = Lesson.of(letter) if letter.topic_source in GIVEN_TOPICS else None
     return kind, source, (read, teaches, state)
 
@@ -693,10 +698,8 @@ def _folded(ix, spool: Spool, items: list, remove_sources) -> list:
             for stored in reader.all_stored_fields():
                 if stored["id"] in written or stored["source"] in leaving:
                     continue
-                letter = letter_from_stored(stored)
-                folded.append(_Read(stored["digest"], letter.id, letter.kamerstuk, letter.format,
-                                    spool.park_object(letter.with_changes(body="")),
-                                    spool.park(letter.body), as_stored=True))
+                folded.append(_Read.park(stored["digest"], letter_from_stored(stored), spool,
+                                         as_stored=True))
         finally:
             reader.close()
     return folded
@@ -807,9 +810,7 @@ def _carry_over(index_dir: Path, failed: list, parsed: dict, learnt: _Learnt,
             if number is None:
                 continue
             letter = letter_from_stored(searcher.stored_fields(number))
-            parsed[source] = _Read(indexed.digest, letter.id, letter.kamerstuk, letter.format,
-                                   spool.park_object(letter.with_changes(body="")),
-                                   spool.park(letter.body))
+            parsed[source] = _Read.park(indexed.digest, letter, spool)
             learnt.vocabulary.add(count_words(letter.body))
             if letter.topic_source in GIVEN_TOPICS:
                 learnt.model.add(letter)

@@ -324,7 +324,7 @@ def facet_value_filter(facet: str, value: str) -> Q.Query:
         return _year_filter(value)
     if facet == "dossier" and value != "onbekend":
         return filter_query("dossier", value, None)
-    return Q.Term(facet, canonical_filter_value(facet, value))
+    return Q.Term(facet, value)
 
 
 def canonical_filter_value(facet: str, value: str) -> str:

@@ -191,8 +191,7 @@ class Searcher:
     @_serialized
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
-        _validate(request)
-        request = _canonical(request)
+        request = _checked(request)
         with self.reading() as version:
             key = (page_cache.request_key(request), version.identity, self._synonyms_version())
             cached = self._pages.get(key)
@@ -257,7 +256,7 @@ class Searcher:
     @_serialized
     def facets(self, request: SearchRequest, names=tuple(FACET_FIELDS), limit=None):
         """Counts only (for the facets API): no hits, no snippets."""
-        _validate(request)
+        request = _checked(request)
         with self.reading() as version:
             _, _, matcher = self._queries(request, version.schema)
             deadline = time.monotonic() + QUERY_SECONDS
@@ -562,10 +561,11 @@ def _too_slow() -> QueryError:
                       "afgebroken. Maak haar specifieker, bijvoorbeeld met een filter.")
 
 
-def _canonical(request: SearchRequest) -> SearchRequest:
-    """The request with its filter values as the facets list them (a sender
-    without initials): the response names the filter that was applied, and
-    both spellings share a cached answer."""
+def _checked(request: SearchRequest) -> SearchRequest:
+    """The request, validated, with its filter values as the facets list
+    them (a sender without initials): the response names the filter that
+    was applied, and both spellings share a cached answer."""
+    _validate(request)
     filters = {facet: tuple(dict.fromkeys(canonical_filter_value(facet, value)
                                           for value in values))
                for facet, values in request.filters.items()}
