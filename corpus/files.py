@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import operator
 import os
 import re
 import stat
@@ -105,10 +106,16 @@ def is_candidate(name: str) -> bool:
     """Worth reading while walking a folder: a letter format, and not one of
     the files every folder of documents has beside its letters."""
     name = name.lower()
-    return (os.path.splitext(name)[1] in LETTER_SUFFIXES
-            and not name.startswith(".")
+    if name.startswith("."):
+        return False
+    # The suffix as os.path.splitext() finds it for a name that does not
+    # start with a dot: splitext() was a fifth of walking 200,000 files.
+    return (name[name.rfind("."):] in LETTER_SUFFIXES
             and name not in _METADATA_NAMES
             and not _HOUSEKEEPING_RE.match(name))
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _walk(folder: str, listings: "FolderListings | None") -> Iterator[tuple[str, bool]]:
@@ -119,7 +126,7 @@ def _walk(folder: str, listings: "FolderListings | None") -> Iterator[tuple[str,
     Hidden folders are left out, and folders that cannot be listed."""
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
+            entries = sorted(listing, key=_NAME)
     except OSError:
         return
     if listings is not None:
@@ -151,7 +158,11 @@ def find_sidecar(folder: str, name: str, listing: frozenset[str] | None
     the stat() that found it (the file states keep it: index.file_states)."""
     if listing is not None and not listing:   # most folders: no JSON at all
         return None
-    for candidate in (os.path.splitext(name)[0] + ".json", name + ".json"):
+    dot = name.rfind(".")
+    # os.path.splitext()'s stem, without its cost, but for names starting
+    # with a dot (which it treats apart).
+    stem = name[:dot] if dot > 0 and name[0] != "." else os.path.splitext(name)[0]
+    for candidate in (stem + ".json", name + ".json"):
         if listing is not None and candidate not in listing:
             continue
         sidecar = os.path.join(folder, candidate)

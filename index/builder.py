@@ -218,8 +218,11 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
         _carry_over(index_dir, [(s, previous[s]) for s in failed], parsed, learnt, spool)
     # Letters whose files are gone from the folders given, or now hold no
     # letter (a metadata record written over one): they leave the index.
-    vanished = [s for s in existing
-                if (s not in seen and _under(s, roots)) or s in not_letters]
+    # Looked for among the few sources a set difference leaves, not tested
+    # source by source: 0.1 s of an unchanged update at 200,000 letters.
+    suspects = (existing.keys() - seen) | (existing.keys() & not_letters)
+    vanished = [s for s in existing if s in suspects
+                and (s in not_letters or _under(s, roots))] if suspects else []
     winners, duplicates = _resolve_duplicates(parsed, existing, vanished)
     for source, reason, copies in duplicates:
         report.skipped.append(Problem(source, reason))
@@ -352,7 +355,11 @@ def _read_all(files: list[str], listings, existing, known_states, known_skipped,
             pending.append(source)
     done = total - len(pending)
     progress("lezen", done, total)
-    known = {source: entry.digest for source, entry in existing.items()}
+    if not pending:
+        return
+    # Only the files read need it (a dictionary of every letter was 0.03 s
+    # of an update at 200,000).
+    known = {source: existing[source].digest for source in pending if source in existing}
     batches = [pending[i:i + READ_BATCH] for i in range(0, len(pending), READ_BATCH)]
     _init_worker(known, spool, listings, batches)
     try:
