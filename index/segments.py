@@ -23,7 +23,7 @@ from collections import defaultdict
 from itertools import accumulate, chain, islice, repeat
 from operator import sub
 from pickle import dumps
-from typing import Callable, Iterable, Sequence
+from typing import AbstractSet, Callable, Iterable, Sequence
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -557,15 +557,16 @@ class _TermWriter:
 
 def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
                    procs: int, progress: Callable[[int], None] | None = None,
-                   delete: Sequence[tuple[str, str]] = ()) -> list:
+                   delete: Sequence[tuple[str, str]] = (), drop: AbstractSet[str] = frozenset()) -> list:
     """Write one document per item (``make_document(item)``, called in the
     writing process) as new segments of `ix` and commit them. `procs`
     processes write them, each taking the next WRITE_BATCH items when done
     with its last (the items are inherited by fork rather than pickled).
     The documents holding one of the `delete` terms ((field, text)
-    pairs: an update's old versions) leave the index in the same commit, so
-    a reader never sees a letter twice or not at all. Nobody else may be
-    writing to `ix`."""
+    pairs, each naming one document at most: an update's old versions)
+    leave the index in the same commit, so a reader never sees a letter
+    twice or not at all, as do the segments whose ids are in `drop`,
+    whole. Nobody else may be writing to `ix`."""
     progress = progress or (lambda done: None)
     procs = _processes(len(items), procs)
     lock = ix.lock("WRITELOCK")
@@ -580,7 +581,7 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
         else:
             segments = _write_in_processes(ix, items, make_document, procs, progress)
         toc = ix._read_toc()
-        segments = _with_deletions(ix, toc, delete) + segments
+        segments = _with_deletions(ix, toc, delete, drop) + segments
         generation = toc.generation + 1
         TOC(toc.schema, segments, generation).write(ix.storage, ix.indexname)
         clean_files(ix.storage, ix.indexname, generation, segments)
@@ -592,23 +593,34 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
     return segments
 
 
-def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]]) -> list:
-    """The index's segments, with every document that holds one of the
-    terms marked deleted, as Whoosh's writer marks them: in the segment,
+def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]],
+                    drop: AbstractSet[str] = frozenset()) -> list:
+    """The index's segments but those in `drop`, with every document that
+    holds one of the terms marked deleted, as Whoosh's writer marks them: in the segment,
     saved with the table of contents. Segments left without a document are
     dropped (their files go with the commit): when every letter is written
     again (corpus.files.READER_REVISION), the old segments would otherwise
     double the index on disk and be visited by every search."""
-    segments = list(toc.segments)
-    if not terms:
-        return segments
+    segments = [segment for segment in toc.segments if segment.segment_id() not in drop]
+    # Each term names one document at most (an id, a source), so a term
+    # found is not looked for in the segments after.
+    remaining = list(dict.fromkeys(terms))
     for segment in segments:
+        if not remaining:
+            break
         reader = SegmentReader(ix.storage, toc.schema, segment)
         try:
-            for term in terms:
+            left = []
+            for term in remaining:
+                found = False
                 if term in reader:
+                    # Deleted documents are not among the postings.
                     for docnum in reader.postings(*term).all_ids():
                         segment.delete_document(docnum)
+                        found = True
+                if not found:
+                    left.append(term)
+            remaining = left
         finally:
             reader.close()
     return [segment for segment in segments if segment.doc_count()]
