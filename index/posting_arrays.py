@@ -336,6 +336,14 @@ class ArrayReader:
         start, n = self.rows[i].tolist()
         return start, n
 
+    def find_many(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """find() of many term keys (uint64) with one binary search: the
+        (first posting, number of postings) rows of those the segment has,
+        and their places in `keys`."""
+        places = self.keys.searchsorted(keys).clip(max=max(len(self.keys) - 1, 0))
+        present = np.flatnonzero(self.keys[places] == keys) if len(self.keys) else places[:0]
+        return self.rows[places[present]], present
+
     def postings(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, weights) of a term's postings."""
         return self.docnums[start:start + n], self.weights[start:start + n]

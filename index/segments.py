@@ -23,7 +23,7 @@ from collections import defaultdict
 from itertools import accumulate, chain, islice, repeat
 from operator import sub
 from pickle import dumps
-from typing import AbstractSet, Callable, Iterable, Sequence
+from typing import AbstractSet, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
@@ -37,7 +37,8 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
 from .children import messages as child_messages, stop as stop_children
-from .posting_arrays import OFFSETS_FIELD, ArrayWriter, has_positions
+from .posting_arrays import (AMBIGUOUS, OFFSETS_FIELD, ArrayReader, ArrayWriter, has_positions,
+                             read_postings, term_key)
 from .runs import run_indexes
 from .store import IndexBusy, WriteFailed
 
@@ -596,34 +597,65 @@ def write_segments(ix: Index, items: Sequence, make_document: Callable[[object],
 def _with_deletions(ix: Index, toc: TOC, terms: Sequence[tuple[str, str]],
                     drop: AbstractSet[str] = frozenset()) -> list:
     """The index's segments but those in `drop`, with every document that
-    holds one of the terms marked deleted, as Whoosh's writer marks them: in the segment,
-    saved with the table of contents. Segments left without a document are
+    holds one of the terms marked deleted, as Whoosh's writer marks them:
+    in the segment, saved with the table of contents. Segments left without a document are
     dropped (their files go with the commit): when every letter is written
     again (corpus.files.READER_REVISION), the old segments would otherwise
     double the index on disk and be visited by every search."""
     segments = [segment for segment in toc.segments if segment.segment_id() not in drop]
-    # Each term names one document at most (an id, a source), so a term
-    # found is not looked for in the segments after.
+    for segment, _, docnum in live_documents(ix.storage, toc.schema, segments, terms):
+        segment.delete_document(docnum)
+    return [segment for segment in segments if segment.doc_count()]
+
+
+def live_documents(storage, schema, segments: Sequence, terms: Iterable[tuple[str, str]]
+                   ) -> Iterator[tuple[object, tuple[str, str], int]]:
+    """(segment, term, document number) of the documents not deleted that
+    hold the terms, each of which names one document at most (an id, a
+    source): a term found is not looked for in the segments after. Found
+    in each segment's posting arrays at once, with one binary search;
+    looked up one by one in Whoosh's term table, the ids of 2,000 letters
+    in 20 segments took 0.6-0.9 s."""
     remaining = list(dict.fromkeys(terms))
     for segment in segments:
         if not remaining:
-            break
-        reader = SegmentReader(ix.storage, toc.schema, segment)
+            return
+        found: set[tuple[str, str]] = set()
+        for term, docnum in _segment_documents(storage, schema, segment, remaining):
+            if not segment.is_deleted(docnum):
+                found.add(term)
+                yield segment, term, docnum
+        remaining = [term for term in remaining if term not in found]
+
+
+def _segment_documents(storage, schema, segment, terms: list[tuple[str, str]]):
+    """(term, document number) of each of the segment's postings of the
+    terms, deleted documents included."""
+    tbytes = [schema[field].to_bytes(text) for field, text in terms]
+    arrays = ArrayReader.open(storage.folder, segment.segment_id(), segment.doc_count_all())
+    if arrays is not None:
         try:
-            left = []
-            for term in remaining:
-                found = False
-                if term in reader:
-                    # Deleted documents are not among the postings.
-                    for docnum in reader.postings(*term).all_ids():
-                        segment.delete_document(docnum)
-                        found = True
-                if not found:
-                    left.append(term)
-            remaining = left
+            keys = np.array([term_key(field, raw) for (field, _), raw in zip(terms, tbytes)],
+                            dtype=np.uint64)
+            rows, places = arrays.find_many(keys)
+            if not (rows[:, 1] == AMBIGUOUS).any():
+                for (start, n), place in zip(rows.tolist(), places.tolist()):
+                    for docnum in arrays.docnums[start:start + n].tolist():
+                        yield terms[place], docnum
+                return
         finally:
-            reader.close()
-    return [segment for segment in segments if segment.doc_count()]
+            arrays.close()
+    # No arrays yet (index.posting_arrays.complete) or two terms sharing
+    # a key: Whoosh's term table.
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        for term, raw in zip(terms, tbytes):
+            found = read_postings(reader, term[0], raw)
+            if found is not None:
+                for docnum in found[0]:
+                    yield term, docnum
+    finally:
+        reader.close()
 
 
 def _processes(total: int, procs: int) -> int:
