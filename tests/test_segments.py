@@ -130,3 +130,44 @@ def test_a_writing_process_that_dies_is_reported_and_commits_nothing(letters, tm
         write_segments(ix, documents, dies, procs=2)
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 0
+
+
+@pytest.mark.parametrize("arrays", [True, False])
+def test_live_documents_finds_the_live_letter_of_each_term(letters, tmp_path, monkeypatch,
+                                                           arrays):
+    """Each id's (or source's) letter as the index holds it now, not a copy
+    an update deleted, and nothing for a term no letter has: through the
+    posting arrays, or Whoosh's term table for a segment without them."""
+    from whoosh.reading import SegmentReader
+
+    from index.segments import live_documents
+
+    if arrays:
+        def no_whoosh(*args):
+            raise AssertionError("looked up in Whoosh's term table")
+        monkeypatch.setattr("index.segments.read_postings", no_whoosh)
+    else:
+        monkeypatch.setattr("index.segments.ArrayReader.open", lambda *args: None)
+    monkeypatch.setattr("index.segments.SEGMENT_POSTINGS", 20_000)
+    documents = [to_document(letter, digest) for digest, letter in letters[:200]]
+    ix = store.create(tmp_path / "ix")
+    write_segments(ix, documents, dict, 1)
+    again = documents[:10]
+    write_segments(ix, again, dict, 1, delete=[("id", d["id"]) for d in again])
+
+    toc = ix._read_toc()
+    assert len(toc.segments) > 2
+    terms = ([("id", d["id"]) for d in again] + [("id", "kst-0-0")]
+             + [("source", documents[150]["source"])])
+    found = {}
+    for segment, term, docnum in live_documents(ix.storage, toc.schema, toc.segments, terms):
+        reader = SegmentReader(ix.storage, toc.schema, segment)
+        found.setdefault(term, []).append(
+            (segment.segment_id(), reader.stored_fields(docnum)[term[0]]))
+        reader.close()
+    newest = toc.segments[-1].segment_id()
+    assert found == {**{("id", d["id"]): [(newest, d["id"])] for d in again},
+                     ("source", documents[150]["source"]): [
+                         (found[("source", documents[150]["source"])][0][0],
+                          documents[150]["source"])]}
+    assert found[("source", documents[150]["source"])][0][0] != newest
