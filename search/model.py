@@ -85,6 +85,10 @@ class SearchResponse:
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": self.facets,
             "facets_truncated": self.facets_truncated,
+            # As applied: a sender given with initials is named as the
+            # facets name it (search.query.canonical_filter_value).
+            "filters": self.filters,
+            "sort": self.sort,
             "suggestion": self.suggestion,
             "expansions": self.expansions,
             "facet_labels": self.facet_labels,

@@ -201,7 +201,8 @@ def test_snippets_are_escaped_except_for_mark(searcher):
 def test_json_shape(searcher):
     data = search(searcher, "drones").to_dict()
     assert set(data) == {"query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                         "facets_truncated", "suggestion", "expansions", "facet_labels"}
+                         "facets_truncated", "filters", "sort", "suggestion", "expansions",
+                         "facet_labels"}
     assert set(data["hits"][0]) == {"id", "kamerstuk", "title", "date", "year", "dossier",
                                     "doc_type", "sender", "topics", "topic_source", "source", "score",
                                     "snippets"}

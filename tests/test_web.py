@@ -277,6 +277,19 @@ def test_a_sender_filter_with_initials_is_sent_to_the_name_the_facet_lists(clien
     assert typed not in html.split('class="chips"')[1].split("</ul>")[0]
 
 
+def test_the_api_names_the_filters_it_applied(client):
+    """A client that sends a sender with initials is told the name the
+    facet lists, beside the letters found by it, and the sort used."""
+    hits = client.get("/api/search?q=motie&per_page=100").get_json()["hits"]
+    typed = next(name for h in hits if h["sender"] for name in h["sender"].split("; ")
+                 if person_name(name) != name)
+    data = client.get("/api/search?" + urlencode({"q": "motie", "sender": typed,
+                                                  "year": "2024.."})).get_json()
+    assert data["filters"] == {"sender": [person_name(typed)], "year": ["2024.."]}
+    assert data["sort"] == "relevance" and data["total"] > 0
+    assert client.get("/api/search?q=motie&sort=date").get_json()["filters"] == {}
+
+
 def test_no_sender_the_facet_lists_is_redirected(client):
     senders = client.get("/api/search?q=motie").get_json()["facets"]["sender"]
     assert len(senders) > 5
@@ -541,7 +554,8 @@ def test_fixed_routes_are_not_taken_for_letters(client):
 def test_api_search_has_the_shared_json_shape(client):
     data = client.get("/api/search?q=autonome+wapens&per_page=5").get_json()
     assert list(data) == ["query", "total", "page", "per_page", "took_ms", "hits", "facets",
-                          "facets_truncated", "suggestion", "expansions", "facet_labels"]
+                          "facets_truncated", "filters", "sort", "suggestion", "expansions",
+                          "facet_labels"]
     assert "kst-33694-45" in [hit["id"] for hit in data["hits"]]
     assert any("<mark>" in s for hit in data["hits"] for s in hit["snippets"])
     assert set(data["facets"]) == {"year", "dossier", "topic", "doc_type", "sender"}

@@ -67,6 +67,10 @@ SCHEMAS = {
         "took_ms": {"type": "number"},
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": _FACETS, "facets_truncated": _FACETS_TRUNCATED,
+        "filters": {"type": "object", "additionalProperties": _STRINGS,
+                    "description": "De toegepaste filters, met namen zoals de facetten ze "
+                                   "geven."},
+        "sort": {"type": "string", "enum": list(SORTS)},
         "suggestion": {**_NULLABLE_STRING,
                        "description": "Voorgestelde verbeterde zoekvraag (\"Bedoelde u ...?\")."},
         "expansions": {**_STRINGS,
