@@ -6,6 +6,8 @@ Suggestions are offered, never applied silently.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from index.analysis import fold
 
 MIN_COUNT = 3     # a correction must occur at least this often
@@ -17,7 +19,7 @@ class Speller:
     def __init__(self, counts: dict[str, int]):
         self.all_words = frozenset(counts)
         self.counts = {w: n for w, n in counts.items() if n >= MIN_COUNT}
-        self._deletes: dict[str, list[str]] | None = None
+        self._deletes: _Deletions | None = None
 
     def known(self, word: str) -> bool:
         """Whether the letters contain the word at all (any spelling that
@@ -48,16 +50,52 @@ class Speller:
         """Words two edits away, found through shared deletions (SymSpell):
         every known word is filed under itself minus one letter, once."""
         if self._deletes is None:
-            self._deletes = {}
-            for known in self.counts:
-                if len(known) >= MIN_LENGTH:
-                    for variant in {known[:i] + known[i + 1:] for i in range(len(known))} | {known}:
-                        self._deletes.setdefault(variant, []).append(known)
-        found: set[str] = set()
-        for variant in {word[:i] + word[i + 1:] for i in range(len(word))} | {word}:
-            found.update(self._deletes.get(variant, ()))
+            self._deletes = _Deletions([known for known in self.counts
+                                        if len(known) >= MIN_LENGTH])
+        found = self._deletes.sharing(word)
         found.discard(word)
         return {f for f in found if _distance(word, f) <= 2}
+
+
+class _Deletions:
+    """Words filed under each of their _variants(), as sorted hashes of the
+    variants beside the numbers of the words. A dictionary of the variants
+    (a million at 200,000 letters) was built by every process on its first
+    correction, in 2.4 s, and held 193 MB; these arrays take 0.8 s and
+    20 MB (0.3 s for the shared corpus, against 0.8 s)."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        hashes: list[int] = []
+        sizes = []
+        for known in words:
+            variants = _variants(known)
+            sizes.append(len(variants))
+            hashes.extend(map(hash, variants))
+        keys = np.array(hashes, dtype=np.int64)
+        owners = np.repeat(np.arange(len(words), dtype=np.int32), sizes)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.owners = keys[order], owners[order]
+
+    def sharing(self, word: str) -> set[str]:
+        """The words with a variant in common with `word`."""
+        mine = _variants(word)
+        wanted = np.array([hash(variant) for variant in mine], dtype=np.int64)
+        starts = self.keys.searchsorted(wanted, "left").tolist()
+        ends = self.keys.searchsorted(wanted, "right").tolist()
+        found = set()
+        for start, end in zip(starts, ends):
+            for number in self.owners[start:end].tolist():
+                known = self.words[number]
+                # A hash two variants share by chance is no shared variant.
+                if known not in found and not mine.isdisjoint(_variants(known)):
+                    found.add(known)
+        return found
+
+
+def _variants(word: str) -> set[str]:
+    """The word and the word without one of its letters."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))} | {word}
 
 
 def _distance(a: str, b: str) -> int:

@@ -87,6 +87,17 @@ def test_speller_prefers_frequent_close_words():
     assert speller.correct("xyz") is None
 
 
+def test_a_word_two_edits_away_is_found_through_a_shared_deletion(monkeypatch):
+    counts = {"kamerbrief": 50, "wapenfeit": 30}
+    # "kamerbrief" without its m is "kaerbriefx" without its x.
+    assert Speller(counts).correct("kaerbriefx") == "kamerbrief"
+    assert Speller(counts)._edits2("kamirbriaf") == set()   # two letters replaced
+    # Were every variant's hash the same, a word must still share one.
+    monkeypatch.setattr("search.spelling.hash", lambda text: 0, raising=False)
+    assert Speller(counts)._edits2("kaerbriefx") == {"kamerbrief"}
+    assert Speller(counts)._edits2("kamirbriaf") == set()
+
+
 def test_all_words_and_proximity_first(searcher):
     response = search(searcher, "betekenisvolle menselijke controle", per_page=10)
     top = searcher.get(response.hits[0].id).body.lower()
