@@ -73,6 +73,21 @@ class FacetTable:
         self.dates: list[str] = _column(reader, "date")
         self.size = len(self.dates)
 
+    def documents(self, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
+        """Value -> the numbers of the `live` documents (a boolean array)
+        with it, ascending, for a facet of one value per document."""
+        coded = self._facets[name]
+        if coded.docs is not None:
+            raise ValueError(f"{name} has several values per document")
+        docnums = np.flatnonzero(live[:len(coded.codes)])
+        codes = coded.codes[docnums]
+        order = np.argsort(codes, kind="stable")
+        docnums, codes = docnums[order], codes[order]
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        return {coded.labels[int(group[0])]: numbers
+                for group, numbers in zip(np.split(codes, bounds), np.split(docnums, bounds))
+                if len(group)}
+
     def count(self, chosen: np.ndarray, names, limit: int | None = None,
               unlimited: tuple[str, ...] = (),
               truncated: dict[str, int] | None = None,
@@ -157,10 +172,11 @@ class DossierTitles:
     long as this version of the index is open.
     """
 
-    def __init__(self, searcher, table: FacetTable):
+    def __init__(self, searcher, table: FacetTable, live: np.ndarray):
         self._searcher = searcher
         self._table = table
-        self._letters: dict[str, list[int]] | None = None
+        self._live = live   # which documents are not deleted
+        self._letters: dict[str, np.ndarray] | None = None
         self._titles: dict[str, str | None] = {}
 
     def titles(self, dossiers) -> dict[str, str]:
@@ -178,18 +194,21 @@ class DossierTitles:
             return None
         if self._letters is None:
             # Live letters only: a deleted letter's row stays in the table.
-            column, self._letters = self._table.values["dossier"], {}
-            for docnum in self._searcher.reader().all_doc_ids():
-                self._letters.setdefault(column[docnum], []).append(docnum)
-        docnums = self._letters.get(dossier, [])
+            # (Gathered letter by letter through Whoosh's reader, they took
+            # 0.35 s of the first search at 200,000 letters.)
+            self._letters = self._table.documents("dossier", self._live)
+        docnums = self._letters.get(dossier, _NONE)
         counts: Counter = Counter()
-        for docnum in docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1]:
+        for docnum in docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1].tolist():
             record = json.loads(self._searcher.stored_fields(docnum)["record"])
             title = " ".join((record.get("dossier_title") or "").split())
             if title:
                 counts[title] += 1
         # Ties go to the alphabetically first title, the same on every run.
         return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
+
+
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 def _split_all(column: list, separator: str) -> list[tuple[str, ...]]:

@@ -111,7 +111,7 @@ class _Version:
 
     @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
-        return DossierTitles(self.searcher, self.table)
+        return DossierTitles(self.searcher, self.table, self.vectors.live)
 
     def close(self) -> None:
         self._close()

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -251,12 +252,26 @@ class VectorIndex:
                 if column is None:
                     codes = np.zeros(n, dtype=np.uint8)
                 else:
-                    codes = np.fromiter(column, dtype=np.uint8, count=n)
+                    codes = _length_codes(column, n)
                 part = _LENGTH_OF_BYTE[codes]
                 part[codes == 0] = 1.0  # Whoosh's default for a missing length
                 out[segment.offset:segment.offset + n] = part
             self._lengths[fieldname] = out
         return self._lengths[fieldname]
+
+
+def _length_codes(column, n: int) -> np.ndarray:
+    """The n length bytes of a segment's lengths column (Whoosh's
+    NumericColumn("B")): its stored bytes read at once, the column's
+    default after them, as iterating it gives them a read per document
+    (0.25 s of the first search at 200,000 letters)."""
+    if type(column) is not NumericColumn.Reader or getattr(column, "_typecode", None) != "B":
+        return np.fromiter(column, dtype=np.uint8, count=n)
+    stored = min(column._count, n)
+    codes = np.full(n, column._default, dtype=np.uint8)
+    if stored:
+        codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), np.uint8)
+    return codes
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
