@@ -62,13 +62,11 @@ class FacetTable:
     its matching documents."""
 
     def __init__(self, reader):
-        self.values: dict[str, list] = {}
         self._facets: dict[str, _Coded] = {}
         for name, fieldname in FACET_FIELDS.items():
             column = _column(reader, fieldname)
             if name in MULTI_VALUED:
                 column = _split_all(column, MULTI_VALUED[name])
-            self.values[name] = column
             self._facets[name] = _Coded(column, multi=name in MULTI_VALUED)
         self.dates: list[str] = _column(reader, "date")
         self.size = len(self.dates)
