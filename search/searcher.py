@@ -25,6 +25,7 @@ from index.schema import FACET_FIELDS, letter_from_stored, record_from_stored
 
 from . import page_cache, snippets, whoosh_fixes  # noqa: F401 (whoosh_fixes: applied on import)
 from .facets import DossierTitles, FacetTable
+from .stored import StoredFields
 from .errors import LetterNotFound, QueryError
 from .model import MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResponse
 from .explain import explain_hit
@@ -110,10 +111,16 @@ class _Version:
         return Speller(Vocabulary.load(self.index_dir).counts)
 
     @functools.cached_property
+    def stored_fields(self) -> StoredFields:
+        return StoredFields(self.searcher.reader())
+
+    @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
         return DossierTitles(self.searcher, self.table, self.vectors.live)
 
     def close(self) -> None:
+        if "stored_fields" in self.__dict__:
+            self.__dict__.pop("stored_fields").close()
         self._close()
         if "vectors" in self.__dict__:
             self.__dict__.pop("vectors").close()
@@ -470,7 +477,7 @@ def _hit(version: _Version, docnum: int, score, terms, locate=None) -> Hit:
     """A hit for the page; `terms` are the query's body terms to mark in
     the snippets (None: no snippets wanted), `locate` where the index has
     them (VectorIndex.locator)."""
-    stored = version.searcher.stored_fields(docnum)
+    stored = version.stored_fields(docnum)
     record = record_from_stored(stored)
     found = ([] if terms is None else
              snippets.snippets(stored.get("body", ""), terms, version.schema["body"].analyzer,

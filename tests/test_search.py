@@ -326,3 +326,21 @@ def test_snippets_from_the_index_offsets_equal_those_from_analysing_the_text(
     assert answers() == from_offsets
     assert sum(len(hits) for hits in from_offsets) > 200
     searcher.close()
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+def test_stored_fields_of_hits_are_whoosh_s_own(index_dir, monkeypatch, mapped):
+    """Read from the mapped column files, or through Whoosh for a segment
+    that cannot be mapped: every letter's fields as Whoosh gives them."""
+    from search import Searcher
+    from search import stored
+
+    if not mapped:
+        monkeypatch.setattr(stored, "_mapped", lambda leaf: None)
+    with Searcher(index_dir) as fresh, fresh.reading() as version:
+        whoosh = version.searcher
+        assert whoosh.doc_count_all() > 7000
+        for docnum in range(whoosh.doc_count_all()):
+            assert version.stored_fields(docnum) == whoosh.stored_fields(docnum), docnum
+        assert all(column is not None for column in version.stored_fields._columns.values()) \
+            == mapped
