@@ -558,7 +558,8 @@ class _TermWriter:
 
 def write_segments(ix: Index, items: Sequence, make_document: Callable[[object], dict],
                    procs: int, progress: Callable[[int], None] | None = None,
-                   delete: Sequence[tuple[str, str]] = (), drop: AbstractSet[str] = frozenset()) -> list:
+                   delete: Sequence[tuple[str, str]] = (),
+                   drop: AbstractSet[str] = frozenset()) -> list:
     """Write one document per item (``make_document(item)``, called in the
     writing process) as new segments of `ix` and commit them. `procs`
     processes write them, each taking the next WRITE_BATCH items when done
