@@ -46,8 +46,9 @@ def _column(reader, fieldname: str) -> list:
 
 def _raw_values(column) -> Iterable[bytes]:
     """The column's values as bytes. Whoosh reads a VarBytesColumn a value
-    at a time, a seek and a read each: opening an index of 200,000 letters
-    spent 2.4 s of its 3.7 s there. Here its data is read at once."""
+    at a time, a seek and a read each; here its data is read at once. With
+    the decoding and splitting of each distinct value once, the facet table
+    of 200,000 letters took 0.9 s to make instead of 2.7-2.8 s."""
     lengths = getattr(column, "_lengths", None)
     if type(column) is not VarBytesColumn.Reader or lengths is None:
         return column
@@ -193,7 +194,7 @@ class DossierTitles:
         if self._letters is None:
             # Live letters only: a deleted letter's row stays in the table.
             # (Gathered letter by letter through Whoosh's reader, they took
-            # 0.35 s of the first search at 200,000 letters.)
+            # 0.21-0.30 s of the first search at 200,000 letters.)
             self._letters = self._table.documents("dossier", self._live)
         docnums = self._letters.get(dossier, _NONE)
         counts: Counter = Counter()

@@ -263,8 +263,8 @@ class VectorIndex:
 def _length_codes(column, n: int) -> np.ndarray:
     """The n length bytes of a segment's lengths column (Whoosh's
     NumericColumn("B")): its stored bytes read at once, the column's
-    default after them, as iterating it gives them a read per document
-    (0.25 s of the first search at 200,000 letters)."""
+    default after them, as iterating it gives them with a read per
+    document (0.16 s a field at 200,000 letters; now 0.01-0.02 s)."""
     if type(column) is not NumericColumn.Reader or getattr(column, "_typecode", None) != "B":
         return np.fromiter(column, dtype=np.uint8, count=n)
     stored = min(column._count, n)
