@@ -25,23 +25,16 @@ _FEW = 4
 TITLE_SAMPLE = 100
 
 
-def _column(reader, fieldname: str) -> list:
-    """Every document's value of the field's column, as Whoosh's
-    column_reader() gives them."""
-    # An index without letters has no segments, and Whoosh's reader for it
-    # has no columns at all.
-    if reader.doc_count_all() == 0:
-        return []
-    field = reader.schema[fieldname]
-    values: list = []
-    for leaf, _ in reader.leaf_readers():
-        raw = _raw_values(leaf.column_reader(fieldname, translate=False))
-        # A value is decoded once: most recur (years, types, senders).
-        decoded: dict[bytes, object] = {}
-        values.extend([decoded[value] if value in decoded
-                       else decoded.setdefault(value, field.from_column_value(value))
-                       for value in raw])
-    return values
+def _column(leaf, fieldname: str) -> list:
+    """Every document's value of the field's column in one segment, as
+    Whoosh's column_reader() gives them."""
+    field = leaf.schema[fieldname]
+    raw = _raw_values(leaf.column_reader(fieldname, translate=False))
+    # A value is decoded once: most recur (years, types, senders).
+    decoded: dict[bytes, object] = {}
+    return [decoded[value] if value in decoded
+            else decoded.setdefault(value, field.from_column_value(value))
+            for value in raw]
 
 
 def _raw_values(column) -> Iterable[bytes]:
@@ -62,14 +55,28 @@ class FacetTable:
     index, so that a query's counts are one numpy bincount per facet over
     its matching documents."""
 
-    def __init__(self, reader):
-        self._facets: dict[str, _Coded] = {}
-        for name, fieldname in FACET_FIELDS.items():
-            column = _column(reader, fieldname)
-            if name in MULTI_VALUED:
-                column = _split_all(column, MULTI_VALUED[name])
-            self._facets[name] = _Coded(column, multi=name in MULTI_VALUED)
-        self.dates: list[str] = _column(reader, "date")
+    def __init__(self, reader, known: dict[str, _SegmentFacets] | None = None):
+        """`known`: the segments coded for an earlier version of the index,
+        by segment id, which this one uses again and updates. An update
+        adds a segment or two; coding every segment again made the first
+        search after an update at 200,000 letters take 1.34 s, now 0.57 s
+        (the table 0.8-0.9 s, now 0.06 s)."""
+        parts = []
+        # An index without letters has no segments, and Whoosh's reader for
+        # it has no columns at all.
+        if reader.doc_count_all():
+            for leaf, _ in reader.leaf_readers():
+                segment = leaf.segment()
+                key = segment.segment_id() if segment is not None else None
+                part = known.get(key) if known is not None and key else None
+                parts.append((key, part or _SegmentFacets(leaf)))
+        if known is not None:
+            known.clear()
+            known.update((key, part) for key, part in parts if key)
+        self._facets = {name: _Coded.joined([part.facets[name] for _, part in parts],
+                                            multi=name in MULTI_VALUED)
+                        for name in FACET_FIELDS}
+        self.dates: list[str] = [date for _, part in parts for date in part.dates]
         self.size = len(self.dates)
 
     def documents(self, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
@@ -108,11 +115,27 @@ class FacetTable:
         return out
 
 
+class _SegmentFacets:
+    """One segment's facets, each coded with numbers of its own, and its
+    dates. Deleting letters does not change them (the tables hold deleted
+    letters too), so they hold as long as the segment exists."""
+
+    def __init__(self, leaf):
+        self.facets: dict[str, _Coded] = {}
+        for name, fieldname in FACET_FIELDS.items():
+            column = _column(leaf, fieldname)
+            if name in MULTI_VALUED:
+                column = _split_all(column, MULTI_VALUED[name])
+            self.facets[name] = _Coded(column, multi=name in MULTI_VALUED)
+        self.dates: list[str] = _column(leaf, "date")
+
+
 class _Coded:
     """One facet: each (document, value) pair as two parallel arrays of
     numbers, and the value of each number."""
 
     def __init__(self, column: list, multi: bool):
+        self.size = len(column)   # documents
         codes: dict[str, int] = {}
         if multi:
             # Coded once per distinct set of values (_split_all shares them).
@@ -132,6 +155,31 @@ class _Coded:
             self.codes = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
                                      dtype=np.int64, count=len(column))
         self.labels = list(codes)
+
+    @classmethod
+    def joined(cls, parts: list[_Coded], multi: bool) -> _Coded:
+        """The facet of segments one after the other, each value numbered
+        where it first occurs, as coding their documents in one go numbers
+        it."""
+        if len(parts) == 1:
+            return parts[0]
+        out = cls([], multi)
+        numbers: dict[str, int] = {}
+        codes, docs = [out.codes], [out.docs]
+        for part in parts:
+            renumbered = np.fromiter((numbers.setdefault(label, len(numbers))
+                                      for label in part.labels),
+                                     dtype=np.int64, count=len(part.labels))
+            codes.append(renumbered[part.codes])
+            if multi:
+                docs.append(part.docs + out.size)
+            out.size += part.size
+        out.labels = list(numbers)
+        out.codes = np.concatenate(codes)
+        if multi:
+            out.docs = np.concatenate(docs)
+            out.first = np.searchsorted(out.docs, np.arange(out.size + 1))
+        return out
 
     def count(self, chosen: np.ndarray, docnums: np.ndarray,
               keep: int | None = None) -> tuple[dict[str, int], int]:

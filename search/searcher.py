@@ -70,12 +70,15 @@ class _Version:
     document numbers mean nothing to any other version, so its tables live
     and die with it."""
 
-    def __init__(self, index_dir: Path, identity: tuple):
+    def __init__(self, index_dir: Path, identity: tuple, known_facets: dict | None = None):
         # `identity` is taken before opening: if the index changes in
         # between, the next request sees a newer one and opens again, never
         # the reverse.
         self.identity = identity
         self.index_dir = index_dir
+        # The facets of segments an earlier version coded (FacetTable),
+        # shared by the versions of one Searcher.
+        self.known_facets = {} if known_facets is None else known_facets
         try:
             self.ix = store.open_index(index_dir)
             self.searcher = self.ix.searcher()
@@ -99,7 +102,7 @@ class _Version:
 
     @functools.cached_property
     def table(self) -> FacetTable:
-        return FacetTable(self.searcher.reader())
+        return FacetTable(self.searcher.reader(), self.known_facets)
 
     @functools.cached_property
     def vectors(self) -> VectorIndex:
@@ -136,7 +139,8 @@ class Searcher:
         # time per process (gunicorn scales with processes, not threads).
         self._lock = threading.RLock()
         self._watch = store.IdentityWatch(self.index_dir)
-        self._version = _Version(self.index_dir, self._watch.identity())
+        self._known_facets: dict = {}
+        self._version = _Version(self.index_dir, self._watch.identity(), self._known_facets)
 
     def close(self) -> None:
         with self._lock:
@@ -170,7 +174,7 @@ class Searcher:
             version = self._version
             identity = self._watch.identity()
             if identity != version.identity:
-                version = _Version(self.index_dir, identity)
+                version = _Version(self.index_dir, identity, self._known_facets)
                 self._retire(self._version)
                 self._version = version
                 self._pages.clear()

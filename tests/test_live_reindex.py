@@ -181,3 +181,40 @@ def test_the_identity_watch_sees_every_new_generation(tmp_path, monkeypatch):
     assert watch.identity()[1] == 2
     assert listings
     assert watch.identity() == store.identity(folder)
+
+
+def test_facets_of_unchanged_segments_are_used_again_after_an_update(tmp_path, corpus,
+                                                                       monkeypatch):
+    """An open Searcher codes only the segments an update wrote; its facet
+    table equals one made from scratch, and it keeps no segment that left
+    the index."""
+    from search import facets
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:30]:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+    coded = []
+    monkeypatch.setattr(facets, "_SegmentFacets",
+                        lambda leaf, made=facets._SegmentFacets: coded.append(1) or made(leaf))
+
+    with Searcher(index_dir) as searcher:
+        assert searcher.search(SearchRequest(sort="date")).total == 30
+        assert len(coded) == 1
+        changed = sorted(folder.glob("*.xml"))[3]
+        changed.write_bytes(changed.read_bytes().rstrip() + b"\n<!-- gewijzigd -->\n")
+        assert build_index([folder], index_dir, procs=1).updated == 1
+        with searcher.reading() as version:
+            counted = searcher.search(SearchRequest(sort="date", per_page=100))
+            assert len(coded) == 2   # the update's segment only
+            fresh = facets.FacetTable(version.searcher.reader())
+            assert version.table.dates == fresh.dates
+            for name, facet in fresh._facets.items():
+                again = version.table._facets[name]
+                assert again.labels == facet.labels and (again.codes == facet.codes).all()
+            segments = {leaf.segment().segment_id()
+                        for leaf, _ in version.searcher.reader().leaf_readers()}
+            assert set(version.known_facets) == segments
+        assert sum(counted.facets["year"].values()) == counted.total == 30
