@@ -79,7 +79,7 @@ class FacetTable:
         self.dates: list[str] = [date for _, part in parts for date in part.dates]
         self.size = len(self.dates)
 
-    def documents(self, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
+    def documents(self, name: str, live: np.ndarray) -> _Groups:
         """Value -> the numbers of the `live` documents (a boolean array)
         with it, ascending, for a facet of one value per document."""
         coded = self._facets[name]
@@ -88,11 +88,7 @@ class FacetTable:
         docnums = np.flatnonzero(live[:len(coded.codes)])
         codes = coded.codes[docnums]
         order = np.argsort(codes, kind="stable")
-        docnums, codes = docnums[order], codes[order]
-        bounds = np.flatnonzero(np.diff(codes)) + 1
-        return {coded.labels[int(group[0])]: numbers
-                for group, numbers in zip(np.split(codes, bounds), np.split(docnums, bounds))
-                if len(group)}
+        return _Groups(coded.labels, codes[order], docnums[order])
 
     def count(self, chosen: np.ndarray, names, limit: int | None = None,
               unlimited: tuple[str, ...] = (),
@@ -113,6 +109,30 @@ class FacetTable:
             if truncated is not None and len(out[name]) < distinct:
                 truncated[name] = distinct
         return out
+
+
+class _Groups:
+    """Documents grouped by value: each value's document numbers are a
+    slice of one sorted array (an array per value, made by np.split, took
+    0.13 s for the 20,000 dossiers at 200,000 letters)."""
+
+    def __init__(self, labels: list[str], codes: np.ndarray, docnums: np.ndarray):
+        self._docnums = docnums
+        bounds = (np.flatnonzero(np.diff(codes)) + 1).tolist()
+        starts, ends = [0, *bounds], [*bounds, len(codes)]
+        firsts = codes[starts].tolist() if len(codes) else []
+        self._ranges = {labels[code]: (start, end)
+                        for code, start, end in zip(firsts, starts, ends)}
+
+    def __len__(self) -> int:
+        return len(self._ranges)
+
+    def __iter__(self):
+        return iter(self._ranges)
+
+    def get(self, value: str, default: np.ndarray | None = None) -> np.ndarray | None:
+        found = self._ranges.get(value)
+        return default if found is None else self._docnums[found[0]:found[1]]
 
 
 class _SegmentFacets:
@@ -219,11 +239,11 @@ class DossierTitles:
     long as this version of the index is open.
     """
 
-    def __init__(self, searcher, table: FacetTable, live: np.ndarray):
-        self._searcher = searcher
+    def __init__(self, stored_fields, table: FacetTable, live: np.ndarray):
+        self._stored_fields = stored_fields   # docnum -> a letter's stored fields
         self._table = table
         self._live = live   # which documents are not deleted
-        self._letters: dict[str, np.ndarray] | None = None
+        self._letters: _Groups | None = None
         self._titles: dict[str, str | None] = {}
 
     def titles(self, dossiers) -> dict[str, str]:
@@ -247,7 +267,7 @@ class DossierTitles:
         docnums = self._letters.get(dossier, _NONE)
         counts: Counter = Counter()
         for docnum in docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1].tolist():
-            record = json.loads(self._searcher.stored_fields(docnum)["record"])
+            record = json.loads(self._stored_fields(docnum)["record"])
             title = " ".join((record.get("dossier_title") or "").split())
             if title:
                 counts[title] += 1

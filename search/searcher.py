@@ -119,7 +119,7 @@ class _Version:
 
     @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
-        return DossierTitles(self.searcher, self.table, self.vectors.live)
+        return DossierTitles(self.stored_fields, self.table, self.vectors.live)
 
     def close(self) -> None:
         if "stored_fields" in self.__dict__:
