@@ -33,7 +33,7 @@ from .postings import cached_phrase_docs, phrase_docs_among, with_known_phrases
 from .ranking import ranking_tiers
 from .query import (all_words_query, build_query, canonical_filter_value, exclusion_query,
                     expand_synonyms, facet_value_filter, filter_query, parse_query)
-from .spelling import Speller
+from .spelling import KnownDeletions, Speller
 from .vectors import Unsupported, VectorIndex, VectorSearch
 from .synonyms import DEFAULT_FILE as DEFAULT_SYNONYMS, load_synonyms
 
@@ -70,7 +70,8 @@ class _Version:
     document numbers mean nothing to any other version, so its tables live
     and die with it."""
 
-    def __init__(self, index_dir: Path, identity: tuple, known_facets: dict | None = None):
+    def __init__(self, index_dir: Path, identity: tuple, known_facets: dict | None = None,
+                 known_deletions: KnownDeletions | None = None):
         # `identity` is taken before opening: if the index changes in
         # between, the next request sees a newer one and opens again, never
         # the reverse.
@@ -79,6 +80,7 @@ class _Version:
         # The facets of segments an earlier version coded (FacetTable),
         # shared by the versions of one Searcher.
         self.known_facets = {} if known_facets is None else known_facets
+        self.known_deletions = known_deletions or KnownDeletions()
         try:
             self.ix = store.open_index(index_dir)
             self.searcher = self.ix.searcher()
@@ -111,7 +113,7 @@ class _Version:
     @functools.cached_property
     def speller(self) -> Speller:
         from index.vocabulary import Vocabulary
-        return Speller(Vocabulary.load(self.index_dir).counts)
+        return Speller(Vocabulary.load(self.index_dir).counts, self.known_deletions)
 
     @functools.cached_property
     def stored_fields(self) -> StoredFields:
@@ -139,8 +141,15 @@ class Searcher:
         # time per process (gunicorn scales with processes, not threads).
         self._lock = threading.RLock()
         self._watch = store.IdentityWatch(self.index_dir)
+        # What a new version of the index can take over from the one
+        # before: the facets of segments it still has, the spelling
+        # deletions of words it still suggests.
         self._known_facets: dict = {}
-        self._version = _Version(self.index_dir, self._watch.identity(), self._known_facets)
+        self._known_deletions = KnownDeletions()
+        self._version = self._open(self._watch.identity())
+
+    def _open(self, identity: tuple) -> _Version:
+        return _Version(self.index_dir, identity, self._known_facets, self._known_deletions)
 
     def close(self) -> None:
         with self._lock:
@@ -174,7 +183,7 @@ class Searcher:
             version = self._version
             identity = self._watch.identity()
             if identity != version.identity:
-                version = _Version(self.index_dir, identity, self._known_facets)
+                version = self._open(identity)
                 self._retire(self._version)
                 self._version = version
                 self._pages.clear()

@@ -16,10 +16,13 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class Speller:
-    def __init__(self, counts: dict[str, int]):
+    def __init__(self, counts: dict[str, int], earlier: KnownDeletions | None = None):
+        """`earlier`: the deletions an earlier speller made, to use again
+        when the words they file are the same."""
         self.all_words = frozenset(counts)
         self.counts = {w: n for w, n in counts.items() if n >= MIN_COUNT}
         self._deletes: _Deletions | None = None
+        self._earlier = earlier
 
     def known(self, word: str) -> bool:
         """Whether the letters contain the word at all (any spelling that
@@ -50,8 +53,9 @@ class Speller:
         """Words two edits away, found through shared deletions (SymSpell):
         every known word is filed under itself minus one letter, once."""
         if self._deletes is None:
-            self._deletes = _Deletions([known for known in self.counts
-                                        if len(known) >= MIN_LENGTH])
+            words = [known for known in self.counts if len(known) >= MIN_LENGTH]
+            self._deletes = (self._earlier.of(words) if self._earlier is not None
+                             else _Deletions(words))
         found = self._deletes.sharing(word)
         found.discard(word)
         return {f for f in found if _distance(word, f) <= 2}
@@ -91,6 +95,24 @@ class _Deletions:
                 if known not in found and not mine.isdisjoint(_variants(known)):
                     found.add(known)
         return found
+
+
+class KnownDeletions:
+    """The last _Deletions made, kept for the spellers of later versions of
+    the index: an update seldom changes which words occur often enough to
+    be suggested, and filing them again took 0.8 s at 200,000 letters, on
+    the first misspelt search after every update."""
+
+    def __init__(self):
+        self._words: frozenset[str] | None = None
+        self._deletions: _Deletions | None = None
+
+    def of(self, words: list[str]) -> _Deletions:
+        """_Deletions(words), made again only when the words differ."""
+        key = frozenset(words)
+        if key != self._words or self._deletions is None:
+            self._words, self._deletions = key, _Deletions(words)
+        return self._deletions
 
 
 def _variants(word: str) -> set[str]:

@@ -204,3 +204,20 @@ def test_explain_shows_the_phrase_bonus_a_typo_query_was_ranked_by(searcher):
                                              explain=True, per_page=1))
     kinds = {(part["kind"], part["term"]) for part in response.hits[0].explanation}
     assert ("zinsdeel", "steun Israël") in kinds
+
+
+def test_a_later_speller_files_the_same_words_once():
+    """The spellers of later versions of an index use the deletions an
+    earlier one filed while the words to suggest are the same."""
+    from search.spelling import KnownDeletions
+
+    earlier = KnownDeletions()
+    counts = {"kamerbrief": 50, "wapenfeit": 30, "motie": 9}
+    first = Speller(counts, earlier)
+    assert first.correct("kaerbriefx") == "kamerbrief"
+    again = Speller({**counts, "kamerbrief": 51}, earlier)   # counts changed, words did not
+    assert again.correct("kaerbriefx") == "kamerbrief"
+    assert again._deletes is first._deletes
+    grown = Speller({**counts, "wapenfeiten": 12}, earlier)   # a word more to suggest
+    assert grown.correct("waenfeitenq") == "wapenfeiten"   # without its p, with a q
+    assert grown._deletes is not first._deletes
