@@ -239,10 +239,21 @@ class DossierTitles:
     long as this version of the index is open.
     """
 
-    def __init__(self, stored_fields, table: FacetTable, live: np.ndarray):
+    def __init__(self, stored_fields, table: FacetTable, live: np.ndarray,
+                 place=None, earlier: dict | None = None):
+        """`place`: a document number -> (its segment's id, its number
+        there); `earlier`: dossier -> (the places of the letters sampled,
+        the title they gave), kept across versions of the index. A title
+        is read again only when its dossier's sample changed (segments do
+        not change): after an update of 160 letters at 200,000, 13 of the
+        30 large dossiers a search showed kept theirs (a changed letter
+        moves to the end of its dossier and shifts the sample), and reading
+        the 30 samples had taken 0.2 s."""
         self._stored_fields = stored_fields   # docnum -> a letter's stored fields
         self._table = table
         self._live = live   # which documents are not deleted
+        self._place = place
+        self._earlier = {} if earlier is None else earlier
         self._letters: _Groups | None = None
         self._titles: dict[str, str | None] = {}
 
@@ -265,14 +276,22 @@ class DossierTitles:
             # 0.21-0.30 s of the first search at 200,000 letters.)
             self._letters = self._table.documents("dossier", self._live)
         docnums = self._letters.get(dossier, _NONE)
+        sample = docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1].tolist()
+        places = tuple(map(self._place, sample)) if self._place is not None else None
+        known = self._earlier.get(dossier)
+        if places is not None and known is not None and known[0] == places:
+            return known[1]
         counts: Counter = Counter()
-        for docnum in docnums[::-(-len(docnums) // TITLE_SAMPLE) or 1].tolist():
+        for docnum in sample:
             record = json.loads(self._stored_fields(docnum)["record"])
             title = " ".join((record.get("dossier_title") or "").split())
             if title:
                 counts[title] += 1
         # Ties go to the alphabetically first title, the same on every run.
-        return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
+        title = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
+        if places is not None:
+            self._earlier[dossier] = (places, title)
+        return title
 
 
 _NONE = np.zeros(0, dtype=np.int64)

@@ -71,7 +71,8 @@ class _Version:
     and die with it."""
 
     def __init__(self, index_dir: Path, identity: tuple, known_facets: dict | None = None,
-                 known_deletions: KnownDeletions | None = None):
+                 known_deletions: KnownDeletions | None = None,
+                 known_titles: dict | None = None):
         # `identity` is taken before opening: if the index changes in
         # between, the next request sees a newer one and opens again, never
         # the reverse.
@@ -81,6 +82,7 @@ class _Version:
         # shared by the versions of one Searcher.
         self.known_facets = {} if known_facets is None else known_facets
         self.known_deletions = known_deletions or KnownDeletions()
+        self.known_titles = {} if known_titles is None else known_titles
         try:
             self.ix = store.open_index(index_dir)
             self.searcher = self.ix.searcher()
@@ -121,7 +123,8 @@ class _Version:
 
     @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
-        return DossierTitles(self.stored_fields, self.table, self.vectors.live)
+        return DossierTitles(self.stored_fields, self.table, self.vectors.live,
+                             self.stored_fields.place, self.known_titles)
 
     def close(self) -> None:
         if "stored_fields" in self.__dict__:
@@ -143,13 +146,16 @@ class Searcher:
         self._watch = store.IdentityWatch(self.index_dir)
         # What a new version of the index can take over from the one
         # before: the facets of segments it still has, the spelling
-        # deletions of words it still suggests.
+        # deletions of words it still suggests, the dossier titles of
+        # samples it still draws.
         self._known_facets: dict = {}
         self._known_deletions = KnownDeletions()
+        self._known_titles: dict = {}
         self._version = self._open(self._watch.identity())
 
     def _open(self, identity: tuple) -> _Version:
-        return _Version(self.index_dir, identity, self._known_facets, self._known_deletions)
+        return _Version(self.index_dir, identity, self._known_facets, self._known_deletions,
+                        self._known_titles)
 
     def close(self) -> None:
         with self._lock:

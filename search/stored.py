@@ -28,6 +28,13 @@ class StoredFields:
         self._names = frozenset(reader.schema.names())
         self._columns: dict[int, tuple | None] = {}
 
+    def place(self, docnum: int) -> tuple[str | None, int]:
+        """(the id of the segment holding the document, its number there)."""
+        number = bisect_right(self._starts, docnum) - 1
+        segment = self._leaves[number].segment()
+        return (segment.segment_id() if segment is not None else None,
+                docnum - self._starts[number])
+
     def __call__(self, docnum: int) -> dict:
         number = bisect_right(self._starts, docnum) - 1
         local = docnum - self._starts[number]

@@ -218,3 +218,40 @@ def test_facets_of_unchanged_segments_are_used_again_after_an_update(tmp_path, c
                         for leaf, _ in version.searcher.reader().leaf_readers()}
             assert set(version.known_facets) == segments
         assert sum(counted.facets["year"].values()) == counted.total == 30
+
+
+def test_dossier_titles_are_read_again_only_where_the_sample_changed(tmp_path, corpus):
+    """After an update, a dossier's title is read from its letters again
+    only when the letters sampled for it changed; every title is the one
+    a fresh reading gives."""
+    from search import facets
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:40]:
+        shutil.copy(path, folder / path.name)
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, procs=1)
+
+    with Searcher(index_dir) as searcher:
+        dossiers = list(searcher.search(SearchRequest(sort="date")).facets["dossier"])
+        assert len(dossiers) > 5
+        changed = sorted(folder.glob("*.xml"))[7]
+        changed.write_bytes(changed.read_bytes().rstrip() + b"\n<!-- gewijzigd -->\n")
+        assert build_index([folder], index_dir, procs=1).updated == 1
+        with searcher.reading() as version:
+            read = []
+
+            def counted(docnum):
+                read.append(docnum)
+                return version.stored_fields(docnum)
+
+            again = facets.DossierTitles(counted, version.table, version.vectors.live,
+                                         version.stored_fields.place, version.known_titles)
+            fresh = facets.DossierTitles(version.stored_fields, version.table,
+                                         version.vectors.live)
+            assert again.titles(dossiers) == fresh.titles(dossiers)
+            letter = next(l for l in searcher.letters() if l.source.endswith(changed.name))
+            assert letter.dossier in dossiers
+            assert read and {json.loads(version.stored_fields(d)["record"])["dossier"]
+                             for d in read} == {letter.dossier}
