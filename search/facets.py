@@ -23,6 +23,10 @@ from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 _FEW = 4
 # Letters read per dossier to find its title (see DossierTitles).
 TITLE_SAMPLE = 100
+# Dossiers whose titles and samples are kept for later versions of the
+# index: those a server showed lately (a browser of every dossier would
+# otherwise make it hold 20,000 samples at 200,000 letters).
+TITLES_KEPT = 2000
 
 
 def _column(leaf, fieldname: str) -> list:
@@ -236,7 +240,8 @@ class DossierTitles:
     misspell or lack it. Reading every record of a large index takes seconds,
     so a dossier's title is read the first time it is asked for, from at
     most TITLE_SAMPLE of its letters spread over the dossier, and kept as
-    long as this version of the index is open.
+    long as this version of the index is open (and, given `earlier`, for
+    later versions while the sample is the same).
     """
 
     def __init__(self, stored_fields, table: FacetTable, live: np.ndarray,
@@ -290,6 +295,8 @@ class DossierTitles:
         # Ties go to the alphabetically first title, the same on every run.
         title = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
         if places is not None:
+            if len(self._earlier) >= TITLES_KEPT:
+                self._earlier.clear()   # bounded: a sample is up to 100 places
             self._earlier[dossier] = (places, title)
         return title
 
