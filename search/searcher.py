@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,24 +65,30 @@ def _serialized(method):
     return wrapper
 
 
+@dataclass
+class _Kept:
+    """What a new version of the index takes over from the one before, for
+    the versions of one Searcher: the facet codes of the segments it still
+    has (FacetTable), the spelling deletions of the words it still suggests
+    (Speller), the dossier titles of the samples it still draws
+    (DossierTitles)."""
+    facets: dict = field(default_factory=dict)
+    deletions: KnownDeletions = field(default_factory=KnownDeletions)
+    titles: dict = field(default_factory=dict)
+
+
 class _Version:
     """One opened version of the index and what is read from it once. Its
     document numbers mean nothing to any other version, so its tables live
     and die with it."""
 
-    def __init__(self, index_dir: Path, identity: tuple, known_facets: dict | None = None,
-                 known_deletions: KnownDeletions | None = None,
-                 known_titles: dict | None = None):
+    def __init__(self, index_dir: Path, identity: tuple, kept: _Kept | None = None):
         # `identity` is taken before opening: if the index changes in
         # between, the next request sees a newer one and opens again, never
         # the reverse.
         self.identity = identity
         self.index_dir = index_dir
-        # The facets of segments an earlier version coded (FacetTable),
-        # shared by the versions of one Searcher.
-        self.known_facets = {} if known_facets is None else known_facets
-        self.known_deletions = known_deletions or KnownDeletions()
-        self.known_titles = {} if known_titles is None else known_titles
+        self.kept = kept or _Kept()
         try:
             self.ix = store.open_index(index_dir)
             self.searcher = self.ix.searcher()
@@ -106,7 +112,7 @@ class _Version:
 
     @functools.cached_property
     def table(self) -> FacetTable:
-        return FacetTable(self.searcher.reader(), self.known_facets)
+        return FacetTable(self.searcher.reader(), self.kept.facets)
 
     @functools.cached_property
     def vectors(self) -> VectorIndex:
@@ -115,7 +121,7 @@ class _Version:
     @functools.cached_property
     def speller(self) -> Speller:
         from index.vocabulary import Vocabulary
-        return Speller(Vocabulary.load(self.index_dir).counts, self.known_deletions)
+        return Speller(Vocabulary.load(self.index_dir).counts, self.kept.deletions)
 
     @functools.cached_property
     def stored_fields(self) -> StoredFields:
@@ -124,7 +130,7 @@ class _Version:
     @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
         return DossierTitles(self.stored_fields, self.table, self.vectors.live,
-                             self.stored_fields.place, self.known_titles)
+                             self.stored_fields.place, self.kept.titles)
 
     def close(self) -> None:
         if "stored_fields" in self.__dict__:
@@ -144,18 +150,11 @@ class Searcher:
         # time per process (gunicorn scales with processes, not threads).
         self._lock = threading.RLock()
         self._watch = store.IdentityWatch(self.index_dir)
-        # What a new version of the index can take over from the one
-        # before: the facets of segments it still has, the spelling
-        # deletions of words it still suggests, the dossier titles of
-        # samples it still draws.
-        self._known_facets: dict = {}
-        self._known_deletions = KnownDeletions()
-        self._known_titles: dict = {}
+        self._kept = _Kept()
         self._version = self._open(self._watch.identity())
 
     def _open(self, identity: tuple) -> _Version:
-        return _Version(self.index_dir, identity, self._known_facets, self._known_deletions,
-                        self._known_titles)
+        return _Version(self.index_dir, identity, self._kept)
 
     def close(self) -> None:
         with self._lock:

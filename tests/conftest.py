@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,23 @@ def index_dir(tmp_path_factory, corpus) -> Path:
     report = build_index([corpus / "letters", corpus / "kst-xml"], target, procs=2)
     assert not report.failed, report.failed
     return target
+
+
+@pytest.fixture
+def small_index(tmp_path, corpus):
+    """count -> (a folder with the first `count` KOOP XML files of the
+    corpus, their index), in this test's own folder."""
+    def make(count: int):
+        from index.builder import build_index
+
+        letters = tmp_path / "letters"
+        letters.mkdir()
+        for source in sorted((corpus / "kst-xml").glob("*.xml"))[:count]:
+            shutil.copy2(source, letters / source.name)
+        index_dir = tmp_path / "ix"
+        build_index([letters], index_dir, procs=1)
+        return letters, index_dir
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -183,19 +183,14 @@ def test_the_identity_watch_sees_every_new_generation(tmp_path, monkeypatch):
     assert watch.identity() == store.identity(folder)
 
 
-def test_facets_of_unchanged_segments_are_used_again_after_an_update(tmp_path, corpus,
-                                                                       monkeypatch):
+def test_facets_of_unchanged_segments_are_used_again_after_an_update(monkeypatch,
+                                                                       small_index):
     """An open Searcher codes only the segments an update wrote; its facet
     table equals one made from scratch, and it keeps no segment that left
     the index."""
     from search import facets
 
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:30]:
-        shutil.copy(path, folder / path.name)
-    index_dir = tmp_path / "ix"
-    build_index([folder], index_dir, procs=1)
+    folder, index_dir = small_index(30)
     coded = []
     monkeypatch.setattr(facets, "_SegmentFacets",
                         lambda leaf, made=facets._SegmentFacets: coded.append(1) or made(leaf))
@@ -203,8 +198,7 @@ def test_facets_of_unchanged_segments_are_used_again_after_an_update(tmp_path, c
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest(sort="date")).total == 30
         assert len(coded) == 1
-        changed = sorted(folder.glob("*.xml"))[3]
-        changed.write_bytes(changed.read_bytes().rstrip() + b"\n<!-- gewijzigd -->\n")
+        _change(sorted(folder.glob("*.xml"))[3])
         assert build_index([folder], index_dir, procs=1).updated == 1
         with searcher.reading() as version:
             counted = searcher.search(SearchRequest(sort="date", per_page=100))
@@ -216,28 +210,22 @@ def test_facets_of_unchanged_segments_are_used_again_after_an_update(tmp_path, c
                 assert again.labels == facet.labels and (again.codes == facet.codes).all()
             segments = {leaf.segment().segment_id()
                         for leaf, _ in version.searcher.reader().leaf_readers()}
-            assert set(version.known_facets) == segments
+            assert set(version.kept.facets) == segments
         assert sum(counted.facets["year"].values()) == counted.total == 30
 
 
-def test_dossier_titles_are_read_again_only_where_the_sample_changed(tmp_path, corpus):
+def test_dossier_titles_are_read_again_only_where_the_sample_changed(small_index):
     """After an update, a dossier's title is read from its letters again
     only when the letters sampled for it changed; every title is the one
     a fresh reading gives."""
     from search import facets
 
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    for path in sorted((corpus / "kst-xml").glob("*.xml"))[:40]:
-        shutil.copy(path, folder / path.name)
-    index_dir = tmp_path / "ix"
-    build_index([folder], index_dir, procs=1)
+    folder, index_dir = small_index(40)
 
     with Searcher(index_dir) as searcher:
         dossiers = list(searcher.search(SearchRequest(sort="date")).facets["dossier"])
         assert len(dossiers) > 5
-        changed = sorted(folder.glob("*.xml"))[7]
-        changed.write_bytes(changed.read_bytes().rstrip() + b"\n<!-- gewijzigd -->\n")
+        changed = _change(sorted(folder.glob("*.xml"))[7])
         assert build_index([folder], index_dir, procs=1).updated == 1
         with searcher.reading() as version:
             read = []
@@ -247,7 +235,7 @@ def test_dossier_titles_are_read_again_only_where_the_sample_changed(tmp_path, c
                 return version.stored_fields(docnum)
 
             again = facets.DossierTitles(counted, version.table, version.vectors.live,
-                                         version.stored_fields.place, version.known_titles)
+                                         version.stored_fields.place, version.kept.titles)
             fresh = facets.DossierTitles(version.stored_fields, version.table,
                                          version.vectors.live)
             assert again.titles(dossiers) == fresh.titles(dossiers)
@@ -255,3 +243,10 @@ def test_dossier_titles_are_read_again_only_where_the_sample_changed(tmp_path, c
             assert letter.dossier in dossiers
             assert read and {json.loads(version.stored_fields(d)["record"])["dossier"]
                              for d in read} == {letter.dossier}
+
+
+def _change(path):
+    """The file, changed as an edit would (a comment added): it holds the
+    same letter under another hash."""
+    path.write_bytes(path.read_bytes().rstrip() + b"\n<!-- gewijzigd -->\n")
+    return path

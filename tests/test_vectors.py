@@ -93,19 +93,8 @@ def test_a_prefix_and_a_year_range_are_answered(searcher):
     assert set(ranged.facets["year"]) <= {"2024", "2025"}
 
 
-def _small_index(tmp_path, corpus, letters_count: int):
-    """(letters folder, index) of the first `letters_count` KOOP XML files."""
-    letters = tmp_path / "letters"
-    letters.mkdir()
-    for source in sorted((corpus / "kst-xml").glob("*.xml"))[:letters_count]:
-        shutil.copy2(source, letters / source.name)
-    index_dir = tmp_path / "ix"
-    build_index([letters], index_dir, procs=1)
-    return letters, index_dir
-
-
-def test_an_update_completes_the_arrays_and_answers_alike(tmp_path, corpus):
-    letters, index_dir = _small_index(tmp_path, corpus, 400)
+def test_an_update_completes_the_arrays_and_answers_alike(corpus, small_index):
+    letters, index_dir = small_index(400)
     removed = sorted(letters.glob("*.xml"))[5]
     removed.unlink()
     extra = sorted((corpus / "kst-xml").glob("*.xml"))[400:420]
@@ -198,9 +187,8 @@ def test_the_lazy_closeness_bonus_ranks_as_the_full_one(searcher, text):
         assert lazy_seen
 
 
-def test_completing_arrays_leaves_no_temporary_files_when_it_fails(tmp_path, corpus,
-                                                                    monkeypatch):
-    _, index_dir = _small_index(tmp_path, corpus, 40)
+def test_completing_arrays_leaves_no_temporary_files_when_it_fails(monkeypatch, small_index):
+    _, index_dir = small_index(40)
     for table in index_dir.glob("*" + posting_arrays.TERMS_EXT):
         table.unlink()
 
@@ -254,8 +242,8 @@ def _assert_arrays_equal_whoosh(index_dir, min_terms: int) -> int:
     return from_arrays
 
 
-def test_every_term_is_in_the_arrays_as_whoosh_has_it(tmp_path, corpus):
-    letters, index_dir = _small_index(tmp_path, corpus, 60)
+def test_every_term_is_in_the_arrays_as_whoosh_has_it(corpus, small_index):
+    letters, index_dir = small_index(60)
     assert _assert_arrays_equal_whoosh(index_dir, 2000) >= 2000  # all from the arrays
     # Segments completed after an update (Whoosh's writer made them) too.
     for source in sorted((corpus / "kst-xml").glob("*.xml"))[60:70]:
@@ -265,11 +253,11 @@ def test_every_term_is_in_the_arrays_as_whoosh_has_it(tmp_path, corpus):
     _assert_arrays_equal_whoosh(index_dir, 2000)
 
 
-def test_terms_whose_keys_collide_are_read_through_whoosh(tmp_path, corpus, monkeypatch):
+def test_terms_whose_keys_collide_are_read_through_whoosh(monkeypatch, small_index):
     real_key = posting_arrays.term_key
     # 64 keys for thousands of terms: nearly every key is shared.
     monkeypatch.setattr(posting_arrays, "term_key", lambda f, t: real_key(f, t) % 64)
-    _, index_dir = _small_index(tmp_path, corpus, 30)
+    _, index_dir = small_index(30)
     from_arrays = _assert_arrays_equal_whoosh(index_dir, 1000)
     assert from_arrays < 64
     with Searcher(index_dir, cache_size=0) as searcher:
