@@ -652,7 +652,7 @@ def _write_changes(index_dir: Path, to_write, remove_sources: dict[str, str], mo
                    vocabulary, procs, progress) -> None:
     """The changed and new letters as new segments, written as a fresh
     build writes them (index.segments: with Whoosh's own writer a 1% change
-    of the shared corpus cost twice as much; a change of a thousand
+    of the shared corpus cost twice as much; a change of a hundred
     letters or more is written by `procs` processes), their old
     versions and the removed letters deleted in the same commit, with
     the letters of the small segments earlier updates left once there
