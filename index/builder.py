@@ -33,7 +33,7 @@ from corpus.files import (FolderListings, discover_sources, fallback_id, parse_s
                           read_source)
 from corpus.letter import Letter
 
-from . import children, file_states, posting_arrays, sources, store, word_analyses
+from . import children, facet_codes, file_states, posting_arrays, sources, store, word_analyses
 from .schema import letter_from_stored, to_document
 from .compounds import CompoundSplitter
 from .posting_arrays import OFFSETS_FIELD
@@ -267,7 +267,9 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
             file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
         # before the arrays existed, get them now (searches work without).
-        posting_arrays.complete(store.open_index(index_dir))
+        ix = store.open_index(index_dir)
+        posting_arrays.complete(ix)
+        facet_codes.complete(ix)
         if changed or recorded is None:
             sources.save(index_dir, sources.rows(_held_after(existing, to_write, removed)))
     if skipped != known_skipped:

@@ -36,6 +36,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import DutchAnalyzer
+from . import facet_codes
 from .children import messages as child_messages, stop as stop_children
 from .posting_arrays import (AMBIGUOUS, OFFSETS_FIELD, ArrayReader, ArrayWriter, has_positions,
                              read_postings, term_key)
@@ -698,10 +699,14 @@ def _write_share(ix, items, make_document, numbers: Iterable[int], progress) -> 
                 done += 1
                 if done % 200 == 0:
                     progress(done)
-            segments.append(builder._finalize_segment())
+            segment = builder._finalize_segment()
         except BaseException:
             builder._close_segment()
             raise
+        # Coded here, by the process that wrote the segment: once, and by
+        # every writing process at the same time.
+        facet_codes.write(ix.storage, builder.schema, segment)
+        segments.append(segment)
     progress(done)
     return segments
 

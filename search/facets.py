@@ -2,20 +2,21 @@
 
 Whoosh's grouped search reads column values document by document for every
 query (and highlighting on grouped results is very slow). Instead the facet
-values of every document are read once per opened index and coded as
-numbers, and a query's counts are a bincount over its matching documents:
-counts over all matches, never over a truncated page.
+values of every document are coded as numbers when its segment is written
+(index.facet_codes) and read once per opened index, and a query's counts
+are a bincount over its matching documents: counts over all matches, never
+over a truncated page.
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
-from itertools import accumulate, chain
-from typing import Iterable
+from pathlib import Path
 
 import numpy as np
-from whoosh.columns import VarBytesColumn
 
+from index import facet_codes
+from index.facet_codes import Facet
 from index.schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 
 # A multi-valued facet gathers the pairs of the chosen documents when they
@@ -29,42 +30,19 @@ TITLE_SAMPLE = 100
 TITLES_KEPT = 2000
 
 
-def _column(leaf, fieldname: str) -> list:
-    """Every document's value of the field's column in one segment, as
-    Whoosh's column_reader() gives them."""
-    field = leaf.schema[fieldname]
-    raw = _raw_values(leaf.column_reader(fieldname, translate=False))
-    # A value is decoded once: most recur (years, types, senders).
-    decoded: dict[bytes, object] = {}
-    return [decoded[value] if value in decoded
-            else decoded.setdefault(value, field.from_column_value(value))
-            for value in raw]
-
-
-def _raw_values(column) -> Iterable[bytes]:
-    """The column's values as bytes. Whoosh reads a VarBytesColumn a value
-    at a time, a seek and a read each; here its data is read at once. With
-    the decoding and splitting of each distinct value once, the facet table
-    of 200,000 letters took 0.9 s to make instead of 2.7-2.8 s."""
-    lengths = getattr(column, "_lengths", None)
-    if type(column) is not VarBytesColumn.Reader or lengths is None:
-        return column
-    ends = list(accumulate(lengths))
-    data = column._dbfile.get(column._basepos, ends[-1]) if ends else b""
-    return [data[start:end] for start, end in zip([0, *ends], ends)]
-
-
 class FacetTable:
     """Every document's facet values, coded as numbers once per opened
     index, so that a query's counts are one numpy bincount per facet over
     its matching documents."""
 
-    def __init__(self, reader, known: dict[str, _SegmentFacets] | None = None):
+    def __init__(self, reader, known: dict[str, _SegmentFacets] | None = None,
+                 folder: Path | None = None):
         """`known`: the segments coded for an earlier version of the index,
         by segment id, which this one uses again and updates. An update
         adds a segment or two; coding every segment again made the first
         search after an update at 200,000 letters take 1.34 s, now 0.57 s
-        (the table 0.8-0.9 s, now 0.06 s)."""
+        (the table 0.8-0.9 s, now 0.06 s). `folder`: the index's, where
+        the segments' codes are kept (index.facet_codes)."""
         parts = []
         # An index without letters has no segments, and Whoosh's reader for
         # it has no columns at all.
@@ -73,7 +51,7 @@ class FacetTable:
                 segment = leaf.segment()
                 key = segment.segment_id() if segment is not None else None
                 part = known.get(key) if known is not None and key else None
-                parts.append((key, part or _SegmentFacets(leaf)))
+                parts.append((key, part or _SegmentFacets(leaf, folder)))
         if known is not None:
             known.clear()
             known.update((key, part) for key, part in parts if key)
@@ -141,44 +119,34 @@ class _Groups:
 
 class _SegmentFacets:
     """One segment's facets, each coded with numbers of its own, and its
-    dates. Deleting letters does not change them (the tables hold deleted
-    letters too), so they hold as long as the segment exists."""
+    dates: as kept beside the segment when it was written, or coded from
+    its columns. Deleting letters does not change them (the tables hold
+    deleted letters too), so they hold as long as the segment exists."""
 
-    def __init__(self, leaf):
-        self.facets: dict[str, _Coded] = {}
-        for name, fieldname in FACET_FIELDS.items():
-            column = _column(leaf, fieldname)
-            if name in MULTI_VALUED:
-                column = _split_all(column, MULTI_VALUED[name])
-            self.facets[name] = _Coded(column, multi=name in MULTI_VALUED)
-        self.dates: list[str] = _column(leaf, "date")
+    def __init__(self, leaf, folder: Path | None):
+        segment = leaf.segment()
+        codes = None
+        if folder is not None and segment is not None:
+            codes = facet_codes.load(folder, segment.segment_id(), leaf.doc_count_all())
+        if codes is None:
+            codes = facet_codes.code(leaf)
+        self.facets = {name: _Coded(facet, codes.size) for name, facet in codes.facets.items()}
+        self.dates: list[str] = codes.dates
 
 
 class _Coded:
     """One facet: each (document, value) pair as two parallel arrays of
     numbers, and the value of each number."""
 
-    def __init__(self, column: list, multi: bool):
-        self.size = len(column)   # documents
-        codes: dict[str, int] = {}
-        if multi:
-            # Coded once per distinct set of values (_split_all shares them).
-            coded: dict[tuple, tuple] = {}
-            rows = [coded[values] if values in coded else coded.setdefault(
-                        values, tuple(codes.setdefault(v, len(codes)) for v in values))
-                    for values in column]
-            sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-            self.docs = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
-            self.codes = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
-                                     count=int(sizes.sum()))
+    def __init__(self, facet: Facet, size: int):
+        self.size = size   # documents
+        self.labels = facet.labels
+        self.codes = facet.codes
+        self.docs = facet.docs   # None: one value per document, pair i is document i
+        if self.docs is not None:
             # Document d's pairs are first[d]:first[d + 1] (pairs are in
             # document order).
-            self.first = np.searchsorted(self.docs, np.arange(len(column) + 1))
-        else:
-            self.docs = None  # one value per document: pair i is document i
-            self.codes = np.fromiter((codes.setdefault(v, len(codes)) for v in column),
-                                     dtype=np.int64, count=len(column))
-        self.labels = list(codes)
+            self.first = np.searchsorted(self.docs, np.arange(size + 1))
 
     @classmethod
     def joined(cls, parts: list[_Coded], multi: bool) -> _Coded:
@@ -187,7 +155,7 @@ class _Coded:
         it."""
         if len(parts) == 1:
             return parts[0]
-        out = cls([], multi)
+        out = cls(Facet([], _NONE, _NONE if multi else None), 0)
         numbers: dict[str, int] = {}
         codes, docs = [out.codes], [out.docs]
         for part in parts:
@@ -302,28 +270,3 @@ class DossierTitles:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
-
-
-def _split_all(column: list, separator: str) -> list[tuple[str, ...]]:
-    """_split() of each value, once per distinct value (a few thousand
-    combinations of topics or senders among 200,000 letters)."""
-    done: dict = {}
-    out = []
-    for value in column:
-        if not isinstance(value, (str, bytes)):
-            out.append(tuple(_split(value, separator)))
-            continue
-        parts = done.get(value)
-        if parts is None:
-            parts = done[value] = tuple(_split(value, separator))
-        out.append(parts)
-    return out
-
-
-def _split(value, separator: str) -> list[str]:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
-    if isinstance(value, (list, tuple)):
-        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in value] or [UNKNOWN]
-    parts = [p.strip() for p in (value or "").split(separator) if p.strip()]
-    return parts or [UNKNOWN]

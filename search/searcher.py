@@ -112,7 +112,7 @@ class _Version:
 
     @functools.cached_property
     def table(self) -> FacetTable:
-        return FacetTable(self.searcher.reader(), self.kept.facets)
+        return FacetTable(self.searcher.reader(), self.kept.facets, self.index_dir)
 
     @functools.cached_property
     def vectors(self) -> VectorIndex:

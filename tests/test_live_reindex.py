@@ -193,7 +193,8 @@ def test_facets_of_unchanged_segments_are_used_again_after_an_update(monkeypatch
     folder, index_dir = small_index(30)
     coded = []
     monkeypatch.setattr(facets, "_SegmentFacets",
-                        lambda leaf, made=facets._SegmentFacets: coded.append(1) or made(leaf))
+                        lambda leaf, folder, made=facets._SegmentFacets:
+                        coded.append(1) or made(leaf, folder))
 
     with Searcher(index_dir) as searcher:
         assert searcher.search(SearchRequest(sort="date")).total == 30
