@@ -1,4 +1,5 @@
 """Each segment's facet values coded as numbers, kept in a file beside it.
+And each letter's dossier title, from which the dossiers' titles are told.
 
 Searches count facets with numpy over these codes (search.facets). Coding
 them from Whoosh's columns took every process that opens the index 0.8-0.9 s
@@ -11,6 +12,7 @@ full) is coded from its columns when opened, as before.
 """
 from __future__ import annotations
 
+import json
 import pickle
 from dataclasses import dataclass
 from itertools import accumulate, chain
@@ -26,7 +28,7 @@ from corpus.atomic import write_atomic
 from .schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 
 # Raised when the coding changes, so that files coded otherwise are not read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 EXT = ".kzf"
 
 
@@ -44,10 +46,17 @@ class SegmentCodes:
     size: int                  # documents in the segment, deleted ones included
     facets: dict[str, Facet]   # by facet name (index.schema.FACET_FIELDS)
     dates: list[str]           # each document's date
+    # Each document's dossier title ("" when it has none; None when not
+    # known: a segment coded when opened, see code()).
+    titles: Facet
 
 
-def code(reader) -> SegmentCodes:
-    """The codes of one segment (a Whoosh segment reader), from its columns."""
+def code(reader, titles: list[str | None] | None = None) -> SegmentCodes:
+    """The codes of one segment (a Whoosh segment reader), from its columns,
+    with its documents' dossier `titles` if given. Without them every title
+    is None: reading them from the stored records takes some 55 µs a letter
+    (11 s at 200,000), too long for a search that opens an index without
+    codes on file; it reads the titles of the dossiers it shows instead."""
     facets = {}
     for name, fieldname in FACET_FIELDS.items():
         column = _column(reader, fieldname)
@@ -56,7 +65,15 @@ def code(reader) -> SegmentCodes:
         else:
             facets[name] = _coded_single(column)
     dates = _column(reader, "date")
-    return SegmentCodes(len(dates), facets, dates)
+    if titles is None:
+        titles = [None] * len(dates)
+    return SegmentCodes(len(dates), facets, dates,
+                        _coded_single([None if t is None else shown_title(t) for t in titles]))
+
+
+def shown_title(title: str | None) -> str:
+    """A dossier title as it is shown: OCR letters break lines inside it."""
+    return " ".join((title or "").split())
 
 
 def save(folder: Path, segment_id: str, codes: SegmentCodes) -> None:
@@ -98,13 +115,14 @@ def _fits(header, size: int) -> bool:
             and header.get("size") == size and header.get("facets") == sorted(FACET_FIELDS))
 
 
-def write(storage, schema, segment) -> bool:
-    """Code a segment just written and keep the codes beside it. False when
-    they could not be written (a full disk: the segment is coded when
-    opened instead)."""
+def write(storage, schema, segment, titles: list[str] | None = None) -> bool:
+    """Code a segment (`titles`: its documents' dossier titles, when the
+    writer has them; else read from the stored records) and keep the codes
+    beside it. False when they could not be written (a full disk: the
+    segment is coded when opened instead)."""
     reader = SegmentReader(storage, schema, segment)
     try:
-        codes = code(reader)
+        codes = code(reader, titles if titles is not None else _stored_titles(reader))
     finally:
         reader.close()
     try:
@@ -136,6 +154,13 @@ def _column(reader, fieldname: str) -> list:
     return [decoded[value] if value in decoded
             else decoded.setdefault(value, field.from_column_value(value))
             for value in raw]
+
+
+def _stored_titles(reader) -> list[str]:
+    """Each document's dossier title, from its stored record: for a segment
+    written by a kamerzoek from before the codes were kept, once."""
+    return [json.loads(reader.stored_fields(docnum)["record"]).get("dossier_title") or ""
+            for docnum in range(reader.doc_count_all())]
 
 
 def _raw_values(column) -> Iterable[bytes]:

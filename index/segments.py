@@ -692,9 +692,12 @@ def _write_share(ix, items, make_document, numbers: Iterable[int], progress) -> 
     n = next(numbers, None)
     while n is not None:
         builder = _SegmentBuilder(ix)
+        titles = []   # the dossier titles, for the segment's facet codes
         try:
             while n is not None and len(builder.pool) < SEGMENT_POSTINGS:
-                builder.add_document(**make_document(items[n]))
+                document = make_document(items[n])
+                titles.append(document.get("dossier_title") or "")
+                builder.add_document(**document)
                 n = next(numbers, None)
                 done += 1
                 if done % 200 == 0:
@@ -705,7 +708,7 @@ def _write_share(ix, items, make_document, numbers: Iterable[int], progress) -> 
             raise
         # Coded here, by the process that wrote the segment: once, and by
         # every writing process at the same time.
-        facet_codes.write(ix.storage, builder.schema, segment)
+        facet_codes.write(ix.storage, builder.schema, segment, titles)
         segments.append(segment)
     progress(done)
     return segments

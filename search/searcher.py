@@ -69,12 +69,10 @@ def _serialized(method):
 class _Kept:
     """What a new version of the index takes over from the one before, for
     the versions of one Searcher: the facet codes of the segments it still
-    has (FacetTable), the spelling deletions of the words it still suggests
-    (Speller), the dossier titles of the samples it still draws
-    (DossierTitles)."""
+    has (FacetTable) and the spelling deletions of the words it still
+    suggests (Speller)."""
     facets: dict = field(default_factory=dict)
     deletions: KnownDeletions = field(default_factory=KnownDeletions)
-    titles: dict = field(default_factory=dict)
 
 
 class _Version:
@@ -129,8 +127,7 @@ class _Version:
 
     @functools.cached_property
     def dossier_titles(self) -> DossierTitles:
-        return DossierTitles(self.stored_fields, self.table, self.vectors.live,
-                             self.stored_fields.place, self.kept.titles)
+        return DossierTitles(self.table, self.vectors.live, self.stored_fields)
 
     def close(self) -> None:
         if "stored_fields" in self.__dict__:

@@ -28,19 +28,9 @@ class StoredFields:
         self._names = frozenset(reader.schema.names())
         self._columns: dict[int, tuple | None] = {}
 
-    def place(self, docnum: int) -> tuple[str | None, int]:
-        """(the id of the segment holding the document, its number there)."""
-        number, local = self._locate(docnum)
-        segment = self._leaves[number].segment()
-        return (segment.segment_id() if segment is not None else None), local
-
-    def _locate(self, docnum: int) -> tuple[int, int]:
-        """(the number of the segment holding the document, its number there)."""
-        number = bisect_right(self._starts, docnum) - 1
-        return number, docnum - self._starts[number]
-
     def __call__(self, docnum: int) -> dict:
-        number, local = self._locate(docnum)
+        number = bisect_right(self._starts, docnum) - 1
+        local = docnum - self._starts[number]
         column = self._columns.get(number, False)
         if column is False:
             column = self._columns[number] = _mapped(self._leaves[number])

@@ -3,6 +3,10 @@ by the process that writes the segment, read by searches instead of coding
 the columns again, and equal to what coding the columns gives."""
 from __future__ import annotations
 
+import json
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 
 from index import facet_codes, store
@@ -54,14 +58,17 @@ def test_searches_read_the_codes_and_do_not_code_the_columns(index_dir, monkeypa
 def test_codes_that_do_not_fit_are_not_used(small_index, monkeypatch):
     """A file of another format, for another size of segment, or damaged,
     counts as absent: the segment is coded from its columns, with the same
-    counts."""
+    counts, and the titles of the dossiers shown are read from their
+    letters."""
     _, index_dir = small_index(20)
     (segment,) = _segments(index_dir)
     segment_id, size = segment.segment_id(), segment.doc_count_all()
     path = index_dir / (segment_id + facet_codes.EXT)
     good = path.read_bytes()
     with Searcher(index_dir) as searcher:
-        expected = searcher.search(SearchRequest("")).facets
+        response = searcher.search(SearchRequest(""))
+        expected = response.facets, response.facet_labels
+    assert len(expected[1]["dossier"]) > 5
 
     assert facet_codes.load(index_dir, segment_id, size + 1) is None
     monkeypatch.setattr(facet_codes, "FORMAT_VERSION", facet_codes.FORMAT_VERSION + 1)
@@ -73,7 +80,8 @@ def test_codes_that_do_not_fit_are_not_used(small_index, monkeypatch):
     real_code = facet_codes.code
     monkeypatch.setattr(facet_codes, "code", lambda reader: coded.append(1) or real_code(reader))
     with Searcher(index_dir) as searcher:
-        assert searcher.search(SearchRequest("")).facets == expected
+        response = searcher.search(SearchRequest(""))
+        assert (response.facets, response.facet_labels) == expected
     assert coded == [1]
 
 
@@ -108,3 +116,50 @@ def test_a_segment_whose_codes_cannot_be_written_is_still_indexed(small_index, m
     with Searcher(index_dir) as searcher:
         response = searcher.search(SearchRequest(""))
     assert response.total == 20 and sum(response.facets["year"].values()) == 20
+
+
+def _titles_read_from_records(reader) -> dict[str, str]:
+    """Dossier -> the title most of its live letters give (ties: the first
+    alphabetically), from their stored records."""
+    counts: dict[str, Counter] = {}
+    for stored in reader.all_stored_fields():   # live letters only
+        record = json.loads(stored["record"])
+        title = " ".join((record.get("dossier_title") or "").split())
+        if record.get("dossier") and title:
+            counts.setdefault(record["dossier"], Counter())[title] += 1
+    return {dossier: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            for dossier, c in counts.items()}
+
+
+def test_each_dossier_title_is_the_one_most_of_its_letters_give(searcher):
+    """Over the whole corpus index: every dossier's title, counted from the
+    codes, is the one its letters' stored records give most often."""
+    with searcher.reading() as version:
+        expected = _titles_read_from_records(version.searcher.reader())
+        dossiers = list(version.table.documents("dossier", version.vectors.live))
+        titles = version.dossier_titles.titles(dossiers)
+    assert len(expected) > 300
+    assert titles == expected
+
+
+def test_an_update_renames_a_dossier_when_most_of_its_letters_do(small_index):
+    """Only live letters count: once all but one letter of a dossier give
+    another title, the dossier takes it, although the old versions of the
+    changed letters are still in their segment (marked deleted)."""
+    folder, index_dir = small_index(40)
+    with Searcher(index_dir) as searcher:
+        with searcher.reading() as version:
+            reader = version.searcher.reader()
+            by_dossier: dict[str, list[str]] = {}
+            for stored in reader.all_stored_fields():
+                dossier = json.loads(stored["record"]).get("dossier")
+                by_dossier.setdefault(dossier, []).append(stored["source"])
+            dossier, sources = max(by_dossier.items(), key=lambda kv: len(kv[1]))
+            assert len(sources) >= 3
+            old = version.dossier_titles.titles([dossier])[dossier]
+        for source in sorted(sources)[1:]:
+            sidecar = Path(source).with_suffix(".json")
+            sidecar.write_text(json.dumps({"dossier_title": "Een  nieuwe\ntitel"}))
+        assert build_index([folder], index_dir, procs=1).updated == len(sources) - 1
+        response = searcher.search(SearchRequest(filters={"dossier": [dossier]}))
+        assert response.facet_labels["dossier"][dossier] == "Een nieuwe titel" != old

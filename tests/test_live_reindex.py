@@ -215,37 +215,6 @@ def test_facets_of_unchanged_segments_are_used_again_after_an_update(monkeypatch
         assert sum(counted.facets["year"].values()) == counted.total == 30
 
 
-def test_dossier_titles_are_read_again_only_where_the_sample_changed(small_index):
-    """After an update, a dossier's title is read from its letters again
-    only when the letters sampled for it changed; every title is the one
-    a fresh reading gives."""
-    from search import facets
-
-    folder, index_dir = small_index(40)
-
-    with Searcher(index_dir) as searcher:
-        dossiers = list(searcher.search(SearchRequest(sort="date")).facets["dossier"])
-        assert len(dossiers) > 5
-        changed = _change(sorted(folder.glob("*.xml"))[7])
-        assert build_index([folder], index_dir, procs=1).updated == 1
-        with searcher.reading() as version:
-            read = []
-
-            def counted(docnum):
-                read.append(docnum)
-                return version.stored_fields(docnum)
-
-            again = facets.DossierTitles(counted, version.table, version.vectors.live,
-                                         version.stored_fields.place, version.kept.titles)
-            fresh = facets.DossierTitles(version.stored_fields, version.table,
-                                         version.vectors.live)
-            assert again.titles(dossiers) == fresh.titles(dossiers)
-            letter = next(l for l in searcher.letters() if l.source.endswith(changed.name))
-            assert letter.dossier in dossiers
-            assert read and {json.loads(version.stored_fields(d)["record"])["dossier"]
-                             for d in read} == {letter.dossier}
-
-
 def _change(path):
     """The file, changed as an edit would (a comment added): it holds the
     same letter under another hash."""
