@@ -430,6 +430,10 @@ class VectorSearch:
     def _sum(self, q, subs) -> np.ndarray:
         out = np.zeros(self.index.size)
         for sub in subs:
+            if isinstance(sub, Q.Term):
+                # Nothing where the term does not occur (_term_scores).
+                out += self.scores(sub)
+                continue
             # Only where the subquery matches: an And's or a filtered
             # phrase's sum holds partial scores elsewhere.
             out += np.where(self.mask(sub), self.scores(sub), 0.0)
