@@ -266,7 +266,8 @@ def _build(files, listings, paths, index_dir: Path, rebuild, procs, progress, re
         if states != known_states:
             file_states.save(index_dir, states)
         # Segments an update wrote or merged, and those of an index built
-        # before the arrays existed, get them now (searches work without).
+        # before the arrays or the facet codes existed, get them now
+        # (searches work without).
         ix = store.open_index(index_dir)
         posting_arrays.complete(ix)
         facet_codes.complete(ix)

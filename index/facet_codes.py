@@ -30,6 +30,9 @@ from .schema import FACET_FIELDS, MULTI_VALUED, UNKNOWN
 # Raised when the coding changes, so that files coded otherwise are not read.
 FORMAT_VERSION = 2
 EXT = ".kzf"
+# Whatever a missing, damaged or foreign file may raise when unpickled.
+_UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError,
+               ImportError, TypeError, IndexError)
 
 
 @dataclass
@@ -104,10 +107,6 @@ def has_codes(folder: Path, segment_id: str, size: int) -> bool:
     except _UNREADABLE:
         return False
 
-
-# Whatever a missing, damaged or foreign file may raise when unpickled.
-_UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError,
-               ImportError, TypeError, IndexError)
 
 
 def _fits(header, size: int) -> bool:

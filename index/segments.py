@@ -663,7 +663,7 @@ def _segment_documents(storage, schema, segment, terms: list[tuple[str, str]]):
 
 
 # Fewer letters than this per process, and forking costs more than it
-# saves. Alternated on the shared corpus (Intel machine, 2026-12-05), a
+# saves. Alternated on the shared corpus (Intel machine, 2026-12-04), a
 # whole update of 160 letters took 1.04-1.12 s written by two processes
 # against 1.14-1.30 s by one, of 64 letters 0.90-0.96 s against 0.93-1.01 s.
 # (Until then 500 a process: measured on another machine, before the

@@ -241,9 +241,9 @@ class DossierTitles:
         docnums = self._letters.get(dossier, _NONE)
         titles = self._table.titles
         codes = titles.codes[docnums]
-        tally = np.bincount(codes, minlength=len(titles.labels))
         counts: Counter = Counter()
-        for code in np.flatnonzero(tally).tolist():
+        found, sizes = np.unique(codes, return_counts=True)
+        for code, count in zip(found.tolist(), sizes.tolist()):
             title = titles.labels[code]
             if title is None:
                 # Letters whose titles are not coded: read from a sample of
@@ -256,7 +256,7 @@ class DossierTitles:
                     record = json.loads(self._stored_fields(docnum)["record"])
                     counts[shown_title(record.get("dossier_title"))] += len(uncoded) / len(sample)
             else:
-                counts[title] += int(tally[code])
+                counts[title] += count
         counts.pop("", None)
         # Ties go to the alphabetically first title, the same on every run.
         return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
