@@ -208,7 +208,7 @@ class DossierTitles:
     and their titles are counted from the codes kept with each segment
     (index.facet_codes): every live letter of the dossier counts. Until
     2026-12-04 a sample of up to 100 letters was read from their stored
-    records instead, which took 0.3 s of the first search at 200,000
+    records instead, about 0.3 s of the first search at 200,000
     letters; and after an update a changed letter shifted its dossier's
     sample, and its title was read again.
     """
